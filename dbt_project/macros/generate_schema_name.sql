@@ -1,0 +1,8 @@
+{#- Plain schema names (plan, staging, governance, broadband ...) instead of main_<schema>. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

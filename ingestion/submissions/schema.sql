@@ -1,0 +1,77 @@
+-- Raw tables of department submissions. Owned by ingestion/submissions; created by `newinfra init`.
+-- Write mode: append-only. A revision is a new file with a higher `version`; nothing is deleted,
+-- dbt picks the latest accepted value per department x period x indicator x prefecture.
+create schema if not exists raw;
+
+-- The ledger: one row per received file (every file, whatever became of it).
+create table if not exists raw.submission_files (
+    file_id varchar primary key,          -- sha256 of the bytes, hex
+    original_name varchar not null,       -- as received; never used as a path
+    archive_path varchar not null,        -- archive/<sha[:2]>/<sha>.<ext>, relative to NEWINFRA_HOME
+    sender_department_code varchar,       -- the landing folder (or --department), i.e. who sent it
+    department_code varchar,              -- from the file's metadata
+    period varchar,                       -- YYYY-MM, from the file's metadata
+    template_version varchar,
+    file_format varchar not null,         -- xlsx | csv
+    received_at timestamp not null,       -- UTC
+    version integer,                      -- 1, 2, ... per department x period among loaded files
+    status varchar not null,              -- loaded | partially_loaded | quarantined | duplicate
+    quarantine_reason_code varchar,
+    quarantine_reason_zh varchar,
+    quarantine_reason_en varchar,
+    rows_total integer not null default 0,
+    rows_accepted integer not null default 0,
+    rows_rejected integer not null default 0,
+    rows_flagged integer not null default 0,  -- accepted but flagged (e.g. cumulative value fell)
+    is_late boolean,
+    is_after_publication boolean,
+    duplicate_of varchar,                 -- for status = duplicate: the file_id first seen
+    feedback_path varchar                 -- relative to NEWINFRA_HOME
+);
+
+-- Accepted indicator values (rows of the indicator sheet).
+create table if not exists raw.submission_values (
+    file_id varchar not null,
+    sheet_name varchar not null,
+    row_number integer not null,          -- 1-based row in the sheet (or CSV line)
+    department_code varchar not null,
+    period varchar not null,
+    indicator_id varchar not null,
+    prefecture_code varchar not null,     -- GZ for a province row
+    value double not null,                -- base units (15万 -> 150000)
+    value_as_written varchar,
+    is_flagged boolean not null default false,
+    flag_reason_zh varchar,
+    flag_reason_en varchar,
+    primary key (file_id, sheet_name, row_number)
+);
+
+-- Accepted rows of the 重大项目进展 sheet. Money in yuan.
+create table if not exists raw.submission_projects (
+    file_id varchar not null,
+    sheet_name varchar not null,
+    row_number integer not null,
+    department_code varchar not null,
+    period varchar not null,
+    project_code varchar not null,
+    project_name varchar,
+    sector varchar,
+    prefecture_code varchar,
+    total_investment_yuan double,
+    completed_this_month_yuan double,
+    cumulative_completed_yuan double,
+    project_status varchar,               -- planned | under_construction | completed | suspended
+    primary key (file_id, sheet_name, row_number)
+);
+
+-- Every rejected row (and every rejected cell), with the reason in Chinese and English.
+create table if not exists raw.submission_rejections (
+    file_id varchar not null,
+    sheet_name varchar not null,
+    row_number integer not null,
+    column_name varchar,
+    value_as_written varchar,
+    reason_code varchar not null,
+    reason_zh varchar not null,
+    reason_en varchar not null
+);
