@@ -17,9 +17,7 @@ from collections.abc import Sequence
 from newinfra.errors import NewinfraError
 from newinfra.settings import Settings
 
-COMMAND_MODULES = (
-    "newinfra.cli",
-)
+COMMAND_MODULES = ("newinfra.cli",)
 
 
 def _cmd_init(args: argparse.Namespace, settings: Settings) -> int:
@@ -52,7 +50,9 @@ def _cmd_where(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("init", help="创建数据目录与仓库并加载规划种子数据 / create the home, warehouse and seeds")
+    p = sub.add_parser(
+        "init", help="创建数据目录与仓库并加载规划种子数据 / create the home, warehouse and seeds"
+    )
     p.add_argument("--no-seeds", action="store_true", help="只建目录和表，不运行 dbt seed")
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")
     p.set_defaults(func=_cmd_init)

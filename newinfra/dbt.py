@@ -35,7 +35,9 @@ def dbt_executable() -> str:
         return str(candidate)
     found = shutil.which("dbt")
     if not found:
-        raise PlatformError("找不到 dbt 命令，请运行 make install", "dbt executable not found; run `make install`")
+        raise PlatformError(
+            "找不到 dbt 命令，请运行 make install", "dbt executable not found; run `make install`"
+        )
     return found
 
 

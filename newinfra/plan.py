@@ -122,7 +122,11 @@ def load_plan(seeds_dir: Path = SEEDS_DIR) -> Plan:
     }
     prefectures = {
         r["prefecture_code"]: Prefecture(
-            r["prefecture_code"], r["name_zh"], r.get("short_name_zh") or r["name_zh"], r["name_en"], r["level"]
+            r["prefecture_code"],
+            r["name_zh"],
+            r.get("short_name_zh") or r["name_zh"],
+            r["name_en"],
+            r["level"],
         )
         for r in _rows("prefectures.csv", seeds_dir)
     }
