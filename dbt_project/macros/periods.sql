@@ -1,0 +1,24 @@
+{#- Periods are 'YYYY-MM' strings in raw; models add the first day of the month as a date. -#}
+{% macro period_to_month(column) -%}
+    try_cast({{ column }} || '-01' as date)
+{%- endmacro %}
+
+{#- The first day of a 'YYYY-MM' literal (a var), as a SQL date literal. -#}
+{% macro month_literal(period) -%}
+    date '{{ period }}-01'
+{%- endmacro %}
+
+{#- The 'YYYY-MM' string of a month date. -#}
+{% macro month_to_period(column) -%}
+    strftime({{ column }}, '%Y-%m')
+{%- endmacro %}
+
+{#- A value in display units (15万 racks: value 150000, display_scale 10000 -> 15). -#}
+{% macro display_value(column, scale_column='display_scale') -%}
+    {{ column }} / nullif({{ scale_column }}, 0)
+{%- endmacro %}
+
+{#- change / base as a share; null when the base is null or zero. -#}
+{% macro change_share(change, base) -%}
+    {{ change }} / nullif(abs({{ base }}), 0)
+{%- endmacro %}

@@ -1,0 +1,95 @@
+{#-
+    Every accepted value row with its file's version. Within department x period x indicator x
+    prefecture the highest file version (then the latest received) is the latest; older versions
+    stay here, marked superseded, with the value they were superseded by visible from the next row.
+-#}
+with
+
+submission_values as (
+
+    select * from {{ ref('stg_submissions__values') }}
+
+),
+
+files as (
+
+    select * from {{ ref('stg_submissions__files') }}
+
+),
+
+accepted_files as (
+
+    select
+        file_id,
+        coalesce(file_version, 0) as file_version,
+        received_at,
+        is_after_publication,
+        is_late
+
+    from files
+    where is_accepted
+
+),
+
+joined as (
+
+    select
+        submission_values.file_id,
+        submission_values.sheet_name,
+        submission_values.row_number,
+        submission_values.department_code,
+        submission_values.period,
+        submission_values.period_month,
+        submission_values.indicator_id,
+        submission_values.prefecture_code,
+        submission_values.value,
+        submission_values.value_as_written,
+        submission_values.is_flagged,
+        submission_values.flag_reason_zh,
+        submission_values.flag_reason_en,
+        accepted_files.file_version,
+        accepted_files.received_at,
+        accepted_files.is_after_publication,
+        accepted_files.is_late
+
+    from submission_values
+    inner join accepted_files
+        on submission_values.file_id = accepted_files.file_id
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over latest_first as version_rank,
+        count(*) over key_rows as n_versions,
+        lag(value) over oldest_first as previous_value,
+        lag(file_id) over oldest_first as previous_file_id,
+        lag(file_version) over oldest_first as previous_file_version
+
+    from joined
+    window
+        key_rows as (partition by department_code, period, indicator_id, prefecture_code),
+        latest_first as (
+            partition by department_code, period, indicator_id, prefecture_code
+            order by file_version desc, received_at desc, row_number desc
+        ),
+        oldest_first as (
+            partition by department_code, period, indicator_id, prefecture_code
+            order by file_version asc, received_at asc, row_number asc
+        )
+
+),
+
+final as (
+
+    select
+        *,
+        version_rank = 1 as is_latest
+
+    from ranked
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+{{ sector_indicator_monthly('compute') }}

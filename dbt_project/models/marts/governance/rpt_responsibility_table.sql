@@ -1,0 +1,134 @@
+{#-
+    责任分解表进展: one row per as-of month x task x indicator. The report filters one period; any
+    past month is reproduced from the data as it stands (the progress series).
+-#}
+with
+
+responsibilities as (
+
+    select * from {{ ref('responsibilities') }}
+
+),
+
+departments as (
+
+    select * from {{ ref('departments') }}
+
+),
+
+tasks as (
+
+    select * from {{ ref('dim_task') }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('dim_indicator') }}
+
+),
+
+progress as (
+
+    select * from {{ ref('fct_indicator_progress') }}
+
+),
+
+task_indicator_departments as (
+
+    select
+        responsibilities.task_id,
+        responsibilities.indicator_id,
+        string_agg(responsibilities.department_code, ',' order by departments.sort_order)
+            filter (where responsibilities.role = 'lead') as lead_department_codes,
+        string_agg(departments.name_zh, '、' order by departments.sort_order)
+            filter (where responsibilities.role = 'lead') as lead_department_names_zh,
+        string_agg(responsibilities.department_code, ',' order by departments.sort_order)
+            filter (where responsibilities.role = 'co') as co_department_codes,
+        string_agg(departments.name_zh, '、' order by departments.sort_order)
+            filter (where responsibilities.role = 'co') as co_department_names_zh
+
+    from responsibilities
+    left join departments
+        on responsibilities.department_code = departments.department_code
+    group by responsibilities.task_id, responsibilities.indicator_id
+
+),
+
+final as (
+
+    select
+        progress.period,
+        progress.period_month,
+        task_indicator_departments.task_id,
+        tasks.source_clause as task_source_clause,
+        tasks.plan_part,
+        tasks.plan_part_zh,
+        tasks.section_zh as task_section_zh,
+        tasks.name_zh as task_name_zh,
+        task_indicator_departments.indicator_id,
+        indicators.name_zh as indicator_name_zh,
+        indicators.name_en as indicator_name_en,
+        indicators.source_clause as indicator_source_clause,
+        indicators.sort_order as indicator_sort_order,
+        indicators.sector,
+        indicators.sector_zh,
+        indicators.unit,
+        indicators.display_unit,
+        indicators.display_scale,
+        indicators.kind,
+        indicators.direction,
+        task_indicator_departments.lead_department_codes,
+        task_indicator_departments.lead_department_names_zh,
+        task_indicator_departments.co_department_codes,
+        task_indicator_departments.co_department_names_zh,
+        indicators.lead_department_code as reporting_department_code,
+        indicators.lead_basis,
+        indicators.target_2022_value,
+        indicators.target_2022_qualifier,
+        indicators.target_2024_value,
+        indicators.target_2024_qualifier,
+        progress.target_year,
+        progress.target_value,
+        progress.target_qualifier,
+        progress.baseline_value,
+        progress.baseline_period,
+        progress.baseline_source,
+        progress.actual_value,
+        progress.actual_period,
+        progress.months_since_actual,
+        progress.previous_actual_value,
+        progress.change_since_last_month,
+        progress.completion,
+        progress.time_elapsed,
+        progress.is_target_met,
+        progress.is_deadline_passed,
+        progress.status_code,
+        progress.status_basis,
+        progress.status_label_zh,
+        progress.status_colour,
+        progress.status_sort_order,
+        progress.previous_status_code,
+        progress.is_status_changed,
+        progress.growth_ratio,
+        progress.growth_class,
+        progress.growth_class_label_zh,
+        progress.growth_ratio_null_reason,
+        indicators.target_2022_display,
+        indicators.target_2024_display,
+        progress.target_display,
+        progress.baseline_display,
+        progress.actual_display,
+        progress.change_since_last_month_display
+
+    from task_indicator_departments
+    inner join progress
+        on task_indicator_departments.indicator_id = progress.indicator_id
+    left join tasks
+        on task_indicator_departments.task_id = tasks.task_id
+    left join indicators
+        on task_indicator_departments.indicator_id = indicators.indicator_id
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+{{ sector_progress('health') }}

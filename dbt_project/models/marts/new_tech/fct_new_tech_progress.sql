@@ -1,0 +1,1 @@
+{{ sector_progress('new_tech') }}

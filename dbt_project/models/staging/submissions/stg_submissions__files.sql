@@ -1,0 +1,41 @@
+with
+
+source as (
+
+    select * from {{ source('submissions', 'submission_files') }}
+
+),
+
+renamed as (
+
+    select
+        file_id,
+        original_name,
+        archive_path,
+        sender_department_code,
+        department_code,
+        period,
+        {{ period_to_month('period') }} as period_month,
+        template_version,
+        file_format,
+        received_at,
+        version as file_version,
+        status as file_status,
+        status in ('loaded', 'partially_loaded') as is_accepted,
+        quarantine_reason_code,
+        quarantine_reason_zh,
+        quarantine_reason_en,
+        rows_total,
+        rows_accepted,
+        rows_rejected,
+        rows_flagged,
+        coalesce(is_late, false) as is_late,
+        coalesce(is_after_publication, false) as is_after_publication,
+        duplicate_of as duplicate_of_file_id,
+        feedback_path
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,25 @@
+with
+
+source as (
+
+    select * from {{ source('submissions', 'submission_rejections') }}
+
+),
+
+renamed as (
+
+    select
+        file_id,
+        sheet_name,
+        row_number,
+        column_name,
+        value_as_written,
+        reason_code,
+        reason_zh,
+        reason_en
+
+    from source
+
+)
+
+select * from renamed
