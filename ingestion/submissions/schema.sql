@@ -4,15 +4,24 @@
 create schema if not exists raw;
 
 -- The ledger: one row per received file (every file, whatever became of it).
+-- file_id is the sha256 of the bytes for their first receipt. The same bytes received again get a
+-- receipt id (sha256 of 'receipt|<sha>|<sender>|<name>|<received_at>'): status duplicate when they
+-- were loaded before (duplicate_of = that file_id), or processed afresh when the earlier receipt was
+-- quarantined for another sender (e.g. dropped at the landing root, then loaded by hand).
+-- received_at is when the file was put into the landing folder (its mtime), capped at now, UTC;
+-- is_late: its local date (NEWINFRA_TIMEZONE) is after periods.due_date(period, NEWINFRA_ON_TIME_DAYS).
+-- rows_total = rows_accepted + rows_rejected for every row.
 create table if not exists raw.submission_files (
-    file_id varchar primary key,          -- sha256 of the bytes, hex
+    file_id varchar primary key,          -- sha256 of the bytes, hex (a receipt id for a re-receipt: below)
+    content_sha256 varchar,               -- sha256 of the bytes, hex, for every row
     original_name varchar not null,       -- as received; never used as a path
     archive_path varchar not null,        -- archive/<sha[:2]>/<sha>.<ext>, relative to NEWINFRA_HOME
     sender_department_code varchar,       -- the landing folder (or --department), i.e. who sent it
     department_code varchar,              -- from the file's metadata
     period varchar,                       -- YYYY-MM, from the file's metadata
     template_version varchar,
-    file_format varchar not null,         -- xlsx | csv
+    file_format varchar not null,         -- xlsx | csv | bin
+    file_encoding varchar,                -- csv: utf-8 | utf-8-sig | gb18030 (as detected); xlsx: null
     received_at timestamp not null,       -- UTC
     version integer,                      -- 1, 2, ... per department x period among loaded files
     status varchar not null,              -- loaded | partially_loaded | quarantined | duplicate
@@ -69,9 +78,15 @@ create table if not exists raw.submission_rejections (
     file_id varchar not null,
     sheet_name varchar not null,
     row_number integer not null,
-    column_name varchar,
+    column_name varchar,                  -- the header text people see (Chinese)
+    column_letter varchar,                -- A, B, ... as in the sheet (or the CSV opened in Excel)
     value_as_written varchar,
     reason_code varchar not null,
     reason_zh varchar not null,
     reason_en varchar not null
 );
+
+-- Columns added after the first release (a warehouse created earlier gets them here).
+alter table raw.submission_files add column if not exists content_sha256 varchar;
+alter table raw.submission_files add column if not exists file_encoding varchar;
+alter table raw.submission_rejections add column if not exists column_letter varchar;

@@ -1,0 +1,276 @@
+"""Constants of the department submission: the template layout and the reasons for refusing input.
+
+The template writer (``exports/templates.py``) and the parser (``ingestion/submissions``) both import
+this module, so the sheet names, header texts, column keys and template version can never drift apart.
+Chinese for people (sheet names, headers, reasons), ASCII for machines (keys, codes).
+"""
+
+from __future__ import annotations
+
+# --- Template identity ------------------------------------------------------------------------------
+TEMPLATE_KIND = "newinfra-submission"
+TEMPLATE_VERSION = "2024.1"
+# Versions the parser still accepts (a new layout adds a version; old files keep loading while valid).
+SUPPORTED_TEMPLATE_VERSIONS = ("2024.1",)
+
+# --- Sheets -----------------------------------------------------------------------------------------
+SHEET_GUIDE = "填报说明"
+SHEET_INDICATORS = "指标填报"
+SHEET_PROJECTS = "重大项目进展"
+SHEET_META = "_meta"  # very hidden; key/value rows, ASCII
+
+# Metadata keys (column A of the metadata sheet; ``# key=value`` lines of a CSV).
+META_KIND = "template"
+META_VERSION = "template_version"
+META_DEPARTMENT = "department_code"
+META_PERIOD = "period"
+META_SIGNATURE = "signature"
+META_KEYS = (META_KIND, META_VERSION, META_DEPARTMENT, META_PERIOD, META_SIGNATURE)
+
+# --- Indicator sheet ----------------------------------------------------------------------------------
+# (key, header text). Keys are what the parser and the CSV use; header texts are what people see.
+# The first two columns are hidden machine codes: a row is identified by codes, never by Chinese text.
+INDICATOR_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("indicator_id", "指标代码"),
+    ("prefecture_code", "地区代码"),
+    ("indicator_name", "指标名称"),
+    ("prefecture_name", "地区"),
+    ("unit", "计量单位"),
+    ("previous_value", "上期数值（参考）"),
+    ("value", "本期数值（按计量单位填写）"),
+    ("note", "备注（选填）"),
+)
+INDICATOR_HIDDEN_KEYS = ("indicator_id", "prefecture_code")
+INDICATOR_INPUT_KEYS = ("value", "note")
+INDICATOR_REQUIRED_KEYS = ("indicator_id", "prefecture_code", "value")
+
+# --- Project sheet (重大项目进展); money in 万元 in the sheet, yuan in the warehouse -----------------------
+PROJECT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("project_code", "项目编号"),
+    ("project_name", "项目名称"),
+    ("sector", "所属领域"),
+    ("prefecture", "所在地区"),
+    ("total_investment", "总投资（万元）"),
+    ("completed_this_month", "本月完成投资（万元）"),
+    ("cumulative_completed", "累计完成投资（万元）"),
+    ("status", "项目状态"),
+    ("note", "备注（选填）"),
+)
+PROJECT_INPUT_KEYS = ("completed_this_month", "cumulative_completed", "status", "note")
+PROJECT_REQUIRED_KEYS = ("project_code", "completed_this_month", "cumulative_completed", "status")
+PROJECT_MONEY_KEYS = ("total_investment", "completed_this_month", "cumulative_completed")
+MONEY_SCALE = 10_000.0  # the sheet's 万元 -> yuan
+
+# Layout of both data sheets: a title row, a hint row, then the header row; data below it.
+TITLE_ROW = 1
+HINT_ROW = 2
+HEADER_ROW = 3  # 1-based
+FIRST_DATA_ROW = HEADER_ROW + 1
+HEADER_SEARCH_ROWS = 10  # the parser looks for the header row within the first N rows
+
+PROJECT_STATUSES: dict[str, str] = {
+    "planned": "未开工",
+    "under_construction": "在建",
+    "completed": "已完工",
+    "suspended": "暂停",
+}
+
+SECTOR_LABELS_ZH: dict[str, str] = {
+    "compute": "算力",
+    "broadband": "宽带网络",
+    "iot": "物联网",
+    "security": "网络安全",
+    "science_city": "科学城",
+    "transport": "智慧交通",
+    "water": "智慧水利",
+    "energy": "智慧能源",
+    "pipelines": "智慧管网",
+    "industry": "工业互联网",
+    "agriculture": "智慧农业",
+    "tourism": "智慧旅游",
+    "new_tech": "新技术基础设施",
+    "city": "智慧城市",
+    "health": "智慧医疗",
+    "innovation": "创新基础设施",
+    "overall": "综合",
+}
+
+# --- Files --------------------------------------------------------------------------------------------
+ARCHIVE_EXTENSIONS = ("xlsx", "csv")  # anything else is archived as .bin (and quarantined)
+CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")  # tried in this order, strict decoding
+# Files in a landing folder that are skipped (still being uploaded, editor lock files, our own notes).
+SKIP_PREFIXES = (".", "~$")
+SKIP_SUFFIXES = (".part", ".tmp", ".filepart", ".crdownload", ".partial")
+LANDING_ROOT_SENDER = "_root"
+UNKNOWN_SENDER = "_unknown"
+MAX_DATA_ROWS = 20_000  # per sheet; a template has some hundreds at most
+
+# Ledger statuses.
+STATUS_LOADED = "loaded"
+STATUS_PARTIAL = "partially_loaded"
+STATUS_QUARANTINED = "quarantined"
+STATUS_DUPLICATE = "duplicate"
+
+# --- Reasons --------------------------------------------------------------------------------------------
+# code -> (Chinese, English). Placeholders are filled with str.format(**details).
+# File-level reasons put the whole file in quarantine; row-level reasons reject the row alone.
+FILE_REASONS: dict[str, tuple[str, str]] = {
+    "spoof_landing_root": (
+        "文件放在了接收目录的根目录，无法确认报送单位；请放入本单位目录 landing/<单位代码>/",
+        "file was put at the landing root, so its sender is unknown; use landing/<department_code>/",
+    ),
+    "sender_unknown": (
+        "无法确认报送单位（目录 {sender} 不是已知单位代码）",
+        "the sender is unknown (folder {sender} is not a known department code)",
+    ),
+    "spoof_department_mismatch": (
+        "文件元数据中的单位 {department} 与报送目录 {sender} 不一致，视为冒名报送",
+        "the file's metadata names department {department} but it came from {sender}: treated as a spoof",
+    ),
+    "file_too_large": (
+        "文件过大（{size} 字节，上限 {limit} 字节）",
+        "file too large ({size} bytes, limit {limit})",
+    ),
+    "empty_file": ("文件为空", "the file is empty"),
+    "unsupported_format": (
+        "不支持的文件类型（只接受 .xlsx 模板或 .csv）",
+        "unsupported file type (only the .xlsx template or .csv are accepted)",
+    ),
+    "legacy_or_encrypted": (
+        "文件是旧版 .xls 或设置了打开密码，请用下发的 .xlsx 模板另存（不加密码）",
+        "the file is a legacy .xls or password-protected; save it as the issued .xlsx template",
+    ),
+    "macro_enabled": (
+        "文件含有宏（VBA），出于安全原因不予接收",
+        "the file contains macros (VBA) and is refused for safety",
+    ),
+    "file_unreadable": (
+        "文件已损坏或不是有效的 .xlsx 文件：{detail}",
+        "the file is damaged or not a valid .xlsx: {detail}",
+    ),
+    "zip_bomb": (
+        "文件解压后过大（{uncompressed} 字节，压缩比 {ratio:.0f}），疑似压缩炸弹，不予处理",
+        "the file expands too much ({uncompressed} bytes, ratio {ratio:.0f}): refused as a zip bomb",
+    ),
+    "csv_encoding": (
+        "CSV 文件编码无法识别（只接受 UTF-8、带 BOM 的 UTF-8 或 GB18030）",
+        "CSV encoding not recognised (UTF-8, UTF-8 with BOM or GB18030 only)",
+    ),
+    "csv_malformed": ("CSV 文件格式错误：{detail}", "malformed CSV: {detail}"),
+    "metadata_missing": (
+        "缺少模板元数据（不是本平台下发的填报模板，或隐藏的元数据页被删除）",
+        "template metadata missing (not an issued template, or the hidden metadata sheet was removed)",
+    ),
+    "metadata_incomplete": (
+        "模板元数据不完整，缺少：{missing}",
+        "template metadata incomplete, missing: {missing}",
+    ),
+    "template_version_unsupported": (
+        "模板版本 {version} 不受支持（当前版本 {current}），请使用新下发的模板",
+        "template version {version} is not supported (current {current}); use the newly issued template",
+    ),
+    "department_unknown": (
+        "元数据中的单位代码 {department} 不存在",
+        "unknown department code in metadata: {department}",
+    ),
+    "period_invalid": (
+        "元数据中的报送期 {period} 无效（应为 YYYY-MM）",
+        "invalid period in metadata: {period} (expected YYYY-MM)",
+    ),
+    "period_in_future": (
+        "报送期 {period} 尚未开始，不能提前报送",
+        "period {period} has not started yet; it cannot be reported",
+    ),
+    "signature_mismatch": (
+        "模板签名与元数据不符（单位、报送期或模板版本被改动），请使用下发的原模板",
+        "the template signature does not match its metadata (department, period or version edited)",
+    ),
+    "sheet_missing": (
+        "缺少工作表“{sheet}”，请勿删除或改名模板中的工作表",
+        "sheet '{sheet}' is missing; do not delete or rename the template's sheets",
+    ),
+    "header_mismatch": (
+        "工作表“{sheet}”的表头被改动，缺少列：{missing}",
+        "the header of sheet '{sheet}' was changed; missing columns: {missing}",
+    ),
+    "too_many_rows": (
+        "工作表“{sheet}”行数过多（{rows} 行，上限 {limit} 行）",
+        "sheet '{sheet}' has too many rows ({rows}, limit {limit})",
+    ),
+    "no_rows": ("文件中没有任何数据行", "the file has no data rows"),
+}
+
+ROW_REASONS: dict[str, tuple[str, str]] = {
+    "formula_cell": (
+        "单元格含有公式（{formula}），平台不计算公式，请填写数值",
+        "the cell holds a formula ({formula}); formulas are never evaluated, enter the value",
+    ),
+    "unknown_indicator": ("指标代码 {indicator} 不存在", "unknown indicator code {indicator}"),
+    "indicator_not_department": (
+        "指标 {indicator} 不由本单位报送（牵头单位：{lead}）",
+        "indicator {indicator} is not reported by this department (lead: {lead})",
+    ),
+    "unknown_prefecture": ("地区 {prefecture} 不存在", "unknown prefecture {prefecture}"),
+    "prefecture_not_applicable": (
+        "指标 {indicator} {expected}，不应填报地区 {prefecture}",
+        "indicator {indicator} is reported {expected_en}, not for prefecture {prefecture}",
+    ),
+    "duplicate_row": (
+        "与第 {first_row} 行重复（同一{what}只能填一行）",
+        "duplicates row {first_row} (one row per {what_en})",
+    ),
+    "empty_value": ("{column}未填写", "{column_en} is empty"),
+    "not_a_number": ("“{value}”不是数字", "'{value}' is not a number"),
+    "ambiguous_number": (
+        "“{value}”无法确定为一个数值（如“约”、范围、多个小数点），请填写确切数值",
+        "'{value}' does not read as one exact number (approximation, range, several points)",
+    ),
+    "percent_sign_not_allowed": (
+        "该指标的计量单位是“{unit}”，不能填写百分数“{value}”",
+        "the indicator's unit is '{unit}'; a percentage '{value}' is not allowed",
+    ),
+    "money_unit_ambiguous": (
+        "金额列以万元为单位，请填写数字；“{value}”的单位不明确（可写“1.5亿元”）",
+        "money columns are in 万元; the unit of '{value}' is ambiguous (write e.g. '1.5亿元')",
+    ),
+    "negative_value": ("数值不能为负数（{value}）", "the value must not be negative ({value})"),
+    "percent_out_of_range": (
+        "百分比应在 {range} 之间（填写：{value}）",
+        "a percentage must be within {range} (got {value})",
+    ),
+    "pue_out_of_range": (
+        "PUE 应在 {range} 之间（填写：{value}）",
+        "PUE must be within {range} (got {value})",
+    ),
+    "value_out_of_range": (
+        "数值超出允许范围 {range}（填写：{value}）",
+        "the value is outside the allowed range {range} (got {value})",
+    ),
+    "project_code_missing": ("项目编号未填写", "the project code is empty"),
+    "project_unknown": (
+        "项目编号 {project} 不在本单位的重大项目库中",
+        "project {project} is not in this department's major-project library",
+    ),
+    "invalid_status": (
+        "项目状态“{value}”无效，应为：{allowed}",
+        "invalid project status '{value}', expected one of: {allowed}",
+    ),
+    "cumulative_exceeds_month": (
+        "累计完成投资（{cumulative}）小于本月完成投资（{month}）",
+        "cumulative investment ({cumulative}) is below this month's ({month})",
+    ),
+}
+
+# Accepted but flagged (not a rejection): kept in raw.submission_values.flag_reason_*.
+FLAG_REASONS: dict[str, tuple[str, str]] = {
+    "cumulative_decreased": (
+        "累计值低于 {previous_period} 已接收的数值（{previous:g}），请核实",
+        "cumulative value is below the value accepted for {previous_period} ({previous:g}); please check",
+    ),
+}
+
+# The sheet names of the feedback workbook people receive.
+FEEDBACK_SHEET_SUMMARY = "概况"
+FEEDBACK_SHEET_REJECTIONS = "退回明细"
+FEEDBACK_SHEET_ACCEPTED = "已接收指标"
+FEEDBACK_SHEET_PROJECTS = "已接收项目"

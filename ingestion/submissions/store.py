@@ -1,0 +1,219 @@
+"""The warehouse side of submissions: what validation needs to know, and the one-transaction load.
+
+Every function takes an open DuckDB connection; the caller holds ``db.writer`` (the file lock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+
+from ingestion.submissions import settings as S
+from ingestion.submissions.helpers import ProjectInfo
+
+LOADED_STATUSES = (S.STATUS_LOADED, S.STATUS_PARTIAL)
+
+_PREVIOUS_SQL = """
+with files as (
+    select
+        file_id,
+        version,
+    from raw.submission_files
+    where status in ('loaded', 'partially_loaded')
+        and department_code = $department
+        and period < $period
+),
+
+candidates as (
+    select
+        submission_values.indicator_id,
+        submission_values.prefecture_code,
+        submission_values.period,
+        submission_values.value,
+        row_number() over (
+            partition by submission_values.indicator_id, submission_values.prefecture_code
+            order by submission_values.period desc, files.version desc, submission_values.row_number desc
+        ) as rank_in_key,
+    from raw.submission_values
+    inner join files on submission_values.file_id = files.file_id
+),
+
+final as (
+    select
+        indicator_id,
+        prefecture_code,
+        period,
+        value,
+    from candidates
+    where rank_in_key = 1
+)
+
+select * from final
+"""
+
+
+def previous_values(
+    con: duckdb.DuckDBPyConnection, department: str, period: str
+) -> dict[tuple[str, str], tuple[str, float]]:
+    """(indicator_id, prefecture_code) -> (period, value): the latest accepted value of the department
+    for a period before ``period`` (latest period first, then the latest version of that period)."""
+    rows = con.execute(_PREVIOUS_SQL, {"department": department, "period": period}).fetchall()
+    return {(ind, pref): (per, float(value)) for ind, pref, per, value in rows}
+
+
+def department_projects(con: duckdb.DuckDBPyConnection, department: str) -> dict[str, ProjectInfo]:
+    rows = con.execute(
+        """
+        select project_code, project_name, sector, department_code, prefecture_code, total_investment_yuan
+        from raw.project_registry
+        where department_code = ?
+        order by project_code
+        """,
+        [department],
+    ).fetchall()
+    return {r[0]: ProjectInfo(r[0], r[1], r[2], r[3], r[4], float(r[5])) for r in rows}
+
+
+def next_version(con: duckdb.DuckDBPyConnection, department: str, period: str) -> int:
+    (current,) = con.execute(
+        """
+        select coalesce(max(version), 0)
+        from raw.submission_files
+        where department_code = ? and period = ? and status in ('loaded', 'partially_loaded')
+        """,
+        [department, period],
+    ).fetchone()
+    return int(current) + 1
+
+
+def is_after_publication(con: duckdb.DuckDBPyConnection, period: str, received_at: dt.datetime) -> bool:
+    (n,) = con.execute(
+        "select count(*) from ops.report_publications where period = ? and published_at < ?",
+        [period, received_at],
+    ).fetchone()
+    return n > 0
+
+
+def ledger_row(con: duckdb.DuckDBPyConnection, file_id: str) -> dict[str, Any] | None:
+    cur = con.execute("select * from raw.submission_files where file_id = ?", [file_id])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def find_receipt(
+    con: duckdb.DuckDBPyConnection, sha256: str, sender: str, original_name: str, received_at: dt.datetime
+) -> dict[str, Any] | None:
+    """The ledger row of this very receipt (same bytes, sender, name and arrival time), if any."""
+    cur = con.execute(
+        """
+        select * from raw.submission_files
+        where coalesce(content_sha256, file_id) = ? and sender_department_code is not distinct from ?
+            and original_name = ? and received_at = ?
+        order by file_id
+        limit 1
+        """,
+        [sha256, sender, original_name, received_at],
+    )
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def seen_content(con: duckdb.DuckDBPyConnection, sha256: str, sender: str) -> dict[str, Any] | None:
+    """An earlier receipt of the same bytes that makes this one a duplicate: one that was loaded,
+    or one from the same sender that was quarantined (it would be quarantined again)."""
+    cur = con.execute(
+        """
+        select * from raw.submission_files
+        where coalesce(content_sha256, file_id) = ?
+            and (
+                status in ('loaded', 'partially_loaded')
+                or (status = 'quarantined' and sender_department_code is not distinct from ?)
+            )
+        order by case when status = 'quarantined' then 1 else 0 end, received_at, file_id
+        limit 1
+        """,
+        [sha256, sender],
+    )
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def file_id_taken(con: duckdb.DuckDBPyConnection, file_id: str) -> bool:
+    return (
+        con.execute("select count(*) from raw.submission_files where file_id = ?", [file_id]).fetchone()[0]
+        > 0
+    )
+
+
+# A test hook called between the inserts of one file's load (crash tests raise or exit in it).
+between_inserts: Callable[[str], None] | None = None
+
+
+def _hook(stage: str) -> None:
+    if between_inserts is not None:
+        between_inserts(stage)
+
+
+VALUE_COLUMNS = (
+    "file_id", "sheet_name", "row_number", "department_code", "period", "indicator_id", "prefecture_code",
+    "value", "value_as_written", "is_flagged", "flag_reason_zh", "flag_reason_en",
+)  # fmt: skip
+PROJECT_COLUMNS = (
+    "file_id", "sheet_name", "row_number", "department_code", "period", "project_code", "project_name",
+    "sector", "prefecture_code", "total_investment_yuan", "completed_this_month_yuan",
+    "cumulative_completed_yuan", "project_status",
+)  # fmt: skip
+REJECTION_COLUMNS = (
+    "file_id", "sheet_name", "row_number", "column_name", "column_letter", "value_as_written",
+    "reason_code", "reason_zh", "reason_en",
+)  # fmt: skip
+
+
+def _insert_batch(
+    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: list[tuple]
+) -> None:
+    """Insert ``rows`` as one DataFrame batch (one statement per table and file)."""
+    if not rows:
+        return
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(rows, columns=list(columns))
+    con.register("_batch", frame)
+    try:
+        con.execute(f"insert into {table} ({', '.join(columns)}) select {', '.join(columns)} from _batch")
+    finally:
+        con.unregister("_batch")
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    ledger: dict[str, Any],
+    values: list[tuple],
+    projects: list[tuple],
+    rejections: list[tuple],
+) -> None:
+    """One file, one transaction: its values, projects, rejections and ledger row, or nothing."""
+    con.execute("begin transaction")
+    try:
+        _insert_batch(con, "raw.submission_values", VALUE_COLUMNS, values)
+        _hook("values")
+        _insert_batch(con, "raw.submission_projects", PROJECT_COLUMNS, projects)
+        _hook("projects")
+        _insert_batch(con, "raw.submission_rejections", REJECTION_COLUMNS, rejections)
+        _hook("rejections")
+        columns = list(ledger)
+        placeholders = ", ".join("?" for _ in columns)
+        con.execute(
+            f"insert into raw.submission_files ({', '.join(columns)}) values ({placeholders})",
+            [ledger[c] for c in columns],
+        )
+        _hook("ledger")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
