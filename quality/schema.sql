@@ -1,4 +1,5 @@
--- Quality results with history. Owned by quality/.
+-- Quality results with history. Owned by quality/. Append-only: every `newinfra check` adds one
+-- run (run_id) with one row per check; the report reads the latest run of its period.
 create schema if not exists quality;
 
 create table if not exists quality.check_results (
@@ -15,3 +16,8 @@ create table if not exists quality.check_results (
     message varchar,
     checked_at timestamp not null
 );
+
+-- Added by the quality runner (idempotent on an existing warehouse).
+alter table quality.check_results add column if not exists check_label varchar;   -- the check's name, for people
+alter table quality.check_results add column if not exists column_name varchar;   -- null for a dataset check
+alter table quality.check_results add column if not exists diagnostics varchar;   -- JSON of Soda's diagnostic metrics
