@@ -1,0 +1,106 @@
+{#-
+    5G roll-out per prefecture x month (GZ = province): base stations with month-on-month and
+    year-on-year change and each prefecture's share, the share of administrative villages covered
+    (5G village coverage, against the plan's 70%) and the county-town full-coverage milestone.
+-#}
+{{ config(schema='broadband') }}
+
+with
+
+monthly as (
+
+    select * from {{ ref('fct_indicator_monthly') }}
+
+),
+
+progress as (
+
+    select * from {{ ref('int_indicator_progress') }}
+
+),
+
+pivoted as (
+
+    select
+        period,
+        period_month,
+        prefecture_code,
+        prefecture_name_zh,
+        prefecture_sort_order,
+        max(value) filter (where indicator_id = 'g5_base_stations') as base_stations,
+        bool_or(is_carried_forward) filter (where indicator_id = 'g5_base_stations')
+            as is_base_stations_carried_forward,
+        max(mom_change) filter (where indicator_id = 'g5_base_stations') as base_stations_mom_change,
+        max(yoy_change) filter (where indicator_id = 'g5_base_stations') as base_stations_yoy_change,
+        max(yoy_change_share) filter (where indicator_id = 'g5_base_stations') as base_stations_yoy_change_share,
+        max(share_of_province) filter (where indicator_id = 'g5_base_stations') as share_of_province_base_stations,
+        max(value) filter (where indicator_id = 'g5_village_coverage_rate') as village_coverage_rate,
+        max(mom_change) filter (where indicator_id = 'g5_village_coverage_rate')
+            as village_coverage_rate_mom_change,
+        max(yoy_change) filter (where indicator_id = 'g5_village_coverage_rate')
+            as village_coverage_rate_yoy_change,
+        max(value) filter (where indicator_id = 'g5_county_full_coverage') as county_full_coverage_done
+
+    from monthly
+    where indicator_id in ('g5_base_stations', 'g5_village_coverage_rate', 'g5_county_full_coverage')
+    group by period, period_month, prefecture_code, prefecture_name_zh, prefecture_sort_order
+
+),
+
+village_target as (
+
+    select
+        period_month,
+        target_value
+
+    from progress
+    where indicator_id = 'g5_village_coverage_rate'
+
+),
+
+base_station_target as (
+
+    select
+        period_month,
+        target_year,
+        target_value
+
+    from progress
+    where indicator_id = 'g5_base_stations'
+
+),
+
+final as (
+
+    select
+        pivoted.period,
+        pivoted.period_month,
+        pivoted.prefecture_code,
+        pivoted.prefecture_name_zh,
+        pivoted.prefecture_sort_order,
+        pivoted.base_stations,
+        pivoted.is_base_stations_carried_forward,
+        pivoted.base_stations_mom_change,
+        pivoted.base_stations_yoy_change,
+        pivoted.base_stations_yoy_change_share,
+        pivoted.share_of_province_base_stations,
+        case when pivoted.prefecture_code = 'GZ' then base_station_target.target_year end
+            as base_stations_target_year,
+        case when pivoted.prefecture_code = 'GZ' then base_station_target.target_value end
+            as base_stations_target,
+        pivoted.village_coverage_rate,
+        pivoted.village_coverage_rate_mom_change,
+        pivoted.village_coverage_rate_yoy_change,
+        village_target.target_value as village_coverage_target_rate,
+        pivoted.village_coverage_rate - village_target.target_value as village_coverage_gap_to_target,
+        pivoted.county_full_coverage_done >= 1 as is_county_full_coverage_done
+
+    from pivoted
+    left join village_target
+        on pivoted.period_month = village_target.period_month
+    left join base_station_target
+        on pivoted.period_month = base_station_target.period_month
+
+)
+
+select * from final
