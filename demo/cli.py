@@ -61,3 +61,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=None, help="并行进程数（默认 ≤2） / worker processes")
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")
     p.set_defaults(func=_cmd_demo_data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m demo.cli [options]`` from the repository root: the same as `newinfra demo-data`."""
+    import sys
+
+    from newinfra.errors import NewinfraError
+
+    parser = argparse.ArgumentParser(prog="python -m demo.cli")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["demo-data", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.func(args, Settings.from_env()) or 0)
+    except NewinfraError as exc:
+        print(f"错误：{exc.message_zh}\nError: {exc.message_en}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
