@@ -1,0 +1,565 @@
+"""Department submissions: templates in, validated rows out, with a ledger, rejections and feedback.
+
+Entry point: :func:`ingest_paths` (the Airflow DAG and `newinfra ingest` call it).
+
+Write mode: append-only, one DuckDB transaction per file (values, projects, rejections, ledger row).
+A later file for the same department and period gets the next ``version`` and supersedes the earlier
+one downstream (dbt: latest version wins per key); nothing is deleted.
+
+For each file, in order (all of it under ``db.writer``, the warehouse file lock):
+
+1. hash (sha256) and archive it untouched: ``archive/<sha[:2]>/<sha>.<xlsx|csv|bin>`` (temp + rename);
+2. the same receipt seen before (bytes, sender, name, arrival) is a no-op; bytes already loaded, or
+   already quarantined for this sender, are recorded as ``duplicate``;
+3. file checks -> the whole file to ``quarantine/<sender>/<sha>.<ext>`` with ``<sha>.reason.txt``:
+   sender (landing root, unknown folder), size, format, zip bomb, encoding, metadata (template,
+   version, department, spoof, period, signature, future period), sheets and headers, no rows;
+4. row checks -> a row alone is rejected with its reason (``helpers.validate``);
+5. load in one transaction, then write the feedback workbook; the landing file is then removed
+   (the archive is the permanent copy), so the landing folder holds only what is not yet processed.
+
+``received_at`` is the file's modification time in the landing folder (when it was put there),
+capped at now, in UTC; ``is_late`` compares its local date (``NEWINFRA_TIMEZONE``) with
+``periods.due_date(period, NEWINFRA_ON_TIME_DAYS)``. The demo generator sets mtimes to simulate
+arrivals, which keeps lateness deterministic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ingestion.submissions import settings as S
+
+__all__ = ["FileResult", "ingest_paths", "summary_line"]
+
+
+@dataclass
+class FileResult:
+    """One handled file: the ledger row's fields (``status`` 'error' = a platform failure, not recorded)."""
+
+    file_id: str | None
+    content_sha256: str | None
+    original_name: str
+    source_path: str
+    archive_path: str | None = None
+    sender_department_code: str | None = None
+    department_code: str | None = None
+    period: str | None = None
+    template_version: str | None = None
+    file_format: str | None = None
+    file_encoding: str | None = None
+    received_at: dt.datetime | None = None
+    version: int | None = None
+    status: str = "error"
+    quarantine_reason_code: str | None = None
+    quarantine_reason_zh: str | None = None
+    quarantine_reason_en: str | None = None
+    rows_total: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_flagged: int = 0
+    is_late: bool | None = None
+    is_after_publication: bool | None = None
+    duplicate_of: str | None = None
+    feedback_path: str | None = None
+    is_replay: bool = False  # this very receipt was handled before: nothing changed
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        if self.received_at is not None:
+            out["received_at"] = self.received_at.isoformat() + "Z"
+        return out
+
+
+LEDGER_FIELDS = (
+    "file_id", "content_sha256", "original_name", "archive_path", "sender_department_code",
+    "department_code", "period", "template_version", "file_format", "file_encoding", "received_at",
+    "version", "status", "quarantine_reason_code", "quarantine_reason_zh", "quarantine_reason_en",
+    "rows_total", "rows_accepted", "rows_rejected", "rows_flagged", "is_late", "is_after_publication",
+    "duplicate_of", "feedback_path",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    sender: str  # department code, '_root' (landing root) or '_unknown'
+    in_landing: bool
+    received_at: dt.datetime  # naive UTC
+    size: int
+    mtime_ns: int
+
+
+# --- Finding files -----------------------------------------------------------------------------------------
+
+
+def _skipped(name: str) -> bool:
+    return (
+        name.startswith(S.SKIP_PREFIXES)
+        or name.lower().endswith(S.SKIP_SUFFIXES)
+        or name.endswith(".reason.txt")
+    )
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _received_at(st: os.stat_result, now: dt.datetime) -> dt.datetime:
+    """The file's modification time (when it was put into the landing folder), capped at now; UTC."""
+    return min(_EPOCH + dt.timedelta(microseconds=st.st_mtime_ns // 1000), now)
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _sender_for(path: Path, landing: Path) -> str:
+    rel = path.resolve().relative_to(landing.resolve())
+    return S.LANDING_ROOT_SENDER if len(rel.parts) == 1 else rel.parts[0]
+
+
+def _walk(folder: Path, follow_links: bool) -> list[Path]:
+    out = []
+    for root, dirs, files in os.walk(folder, followlinks=follow_links):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            p = Path(root) / name
+            if _skipped(name) or (not follow_links and p.is_symlink()):
+                continue
+            out.append(p)
+    return out
+
+
+def collect(settings, paths: list[Path] | None, department: str | None, now: dt.datetime) -> list[Candidate]:
+    """The files to ingest, oldest arrival first (so versions follow arrival order)."""
+    landing = settings.landing
+    found: list[tuple[Path, str, bool]] = []
+    if paths is None:
+        root = landing / department if department else landing
+        if root.exists():
+            for p in _walk(root, follow_links=False):  # a department cannot point us at other files
+                found.append((p, department or _sender_for(p, landing), True))
+    else:
+        for given in paths:
+            given = Path(given)
+            files = _walk(given, follow_links=True) if given.is_dir() else [given]
+            for p in files:
+                in_landing = _is_within(p, landing)
+                if department:
+                    sender = department
+                elif in_landing:
+                    sender = _sender_for(p, landing)
+                else:
+                    sender = S.UNKNOWN_SENDER
+                found.append((p, sender, in_landing))
+    out = []
+    seen = set()
+    for p, sender, in_landing in found:
+        key = str(p.resolve())
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            continue
+        out.append(Candidate(p, sender, in_landing, _received_at(st, now), st.st_size, st.st_mtime_ns))
+    out.sort(key=lambda c: (c.received_at, c.sender, c.path.name, str(c.path)))
+    return out
+
+
+# --- Files on disk --------------------------------------------------------------------------------------------
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` via a temporary file and a rename; keep an existing target."""
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+
+
+def _hash_stream(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(source, "rb") as src, open(tmp, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, target)
+
+
+def _finish(cand: Candidate) -> None:
+    """Take a handled file out of the landing folder (the archive holds the permanent copy), unless
+    it changed while we worked on it: then it is a new arrival for the next run."""
+    if not cand.in_landing:
+        return
+    try:
+        st = cand.path.stat()
+    except FileNotFoundError:
+        return
+    if st.st_mtime_ns == cand.mtime_ns and st.st_size == cand.size:
+        cand.path.unlink(missing_ok=True)
+
+
+# --- One file --------------------------------------------------------------------------------------------------
+
+
+def _receipt_id(sha: str, cand: Candidate) -> str:
+    text = f"receipt|{sha}|{cand.sender}|{cand.path.name}|{cand.received_at.isoformat()}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _local_today(settings, now: dt.datetime) -> dt.date:
+    return now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def _is_late(settings, period: str, received_at: dt.datetime) -> bool:
+    from newinfra.periods import due_date
+
+    local = received_at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(settings.timezone)).date()
+    return local > due_date(period, settings.on_time_days)
+
+
+class _Run:
+    """One ingest run: the settings, the plan, the connection and the clock."""
+
+    def __init__(self, settings, plan, con, now: dt.datetime) -> None:
+        self.settings = settings
+        self.plan = plan
+        self.con = con
+        self.now = now
+        self.today = _local_today(settings, now)
+
+    # The file -------------------------------------------------------------------------------------------
+    def ingest(self, cand: Candidate) -> FileResult:
+        from ingestion.submissions import store
+        from ingestion.submissions.helpers import archive_relpath, file_extension
+
+        settings = self.settings
+        name = cand.path.name
+        ext = file_extension(name)
+        data: bytes | None = None
+        if cand.size > settings.max_upload_bytes:
+            sha = _hash_stream(cand.path)
+        else:
+            data = cand.path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+        archive_rel = archive_relpath(sha, name)
+        if data is None:
+            _copy_atomic(cand.path, settings.home / archive_rel)
+        else:
+            write_atomic(settings.home / archive_rel, data)
+
+        sender_code = cand.sender if cand.sender in self.plan.departments else None
+        existing = store.find_receipt(self.con, sha, sender_code, name, cand.received_at)
+        if existing is not None:
+            self._ensure_feedback(existing)
+            _finish(cand)
+            return self._result_from_ledger(existing, cand, replay=True)
+
+        file_id = _receipt_id(sha, cand) if store.file_id_taken(self.con, sha) else sha
+        ledger: dict[str, Any] = dict.fromkeys(LEDGER_FIELDS)
+        ledger.update(
+            file_id=file_id,
+            content_sha256=sha,
+            original_name=name,
+            archive_path=archive_rel,
+            sender_department_code=sender_code,
+            file_format=ext,
+            received_at=cand.received_at,
+            rows_total=0,
+            rows_accepted=0,
+            rows_rejected=0,
+            rows_flagged=0,
+        )
+        prior = store.seen_content(self.con, sha, sender_code)
+        if prior is not None:
+            ledger.update(
+                status=S.STATUS_DUPLICATE,
+                duplicate_of=prior["file_id"],
+                department_code=prior["department_code"],
+                period=prior["period"],
+                template_version=prior["template_version"],
+                file_encoding=prior["file_encoding"],
+            )
+            store.load_file(self.con, ledger, [], [], [])
+            _finish(cand)
+            return self._result(ledger, cand)
+        return self._process(cand, ledger, data)
+
+    def _process(self, cand: Candidate, ledger: dict[str, Any], data: bytes | None) -> FileResult:
+        from ingestion.submissions import readers, store
+        from ingestion.submissions.helpers import (
+            Context,
+            Quarantine,
+            check_metadata,
+            feedback_relpath,
+            validate,
+        )
+
+        settings = self.settings
+        parsed = None
+        try:
+            if cand.size == 0:
+                raise Quarantine("empty_file")
+            if data is None:
+                raise Quarantine("file_too_large", size=cand.size, limit=settings.max_upload_bytes)
+            if cand.sender == S.LANDING_ROOT_SENDER:
+                raise Quarantine("spoof_landing_root")
+            if cand.sender not in self.plan.departments:
+                raise Quarantine("sender_unknown", sender=cand.sender)
+            parsed = readers.read(
+                data, ledger["file_format"], settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio
+            )
+            ledger["file_format"] = parsed.file_format
+            ledger["file_encoding"] = parsed.encoding
+            department, period, version = check_metadata(
+                parsed.meta, self.plan, cand.sender, settings.template_secret, self.today
+            )
+            ledger.update(department_code=department, period=period, template_version=version)
+            if parsed.structure_error is not None:
+                raise parsed.structure_error
+            if not parsed.indicator_rows and not parsed.project_rows:
+                raise Quarantine("no_rows")
+        except Quarantine as q:
+            return self._quarantine(cand, ledger, q, parsed)
+
+        department, period = ledger["department_code"], ledger["period"]
+        ctx = Context(
+            self.plan,
+            department,
+            period,
+            previous=store.previous_values(self.con, department, period),
+            projects=store.department_projects(self.con, department),
+        )
+        result = validate(parsed.indicator_rows, parsed.project_rows, ctx)
+        version = store.next_version(self.con, department, period)
+        ledger.update(
+            version=version,
+            status=S.STATUS_LOADED if result.rows_rejected == 0 else S.STATUS_PARTIAL,
+            rows_total=result.rows_total,
+            rows_accepted=result.rows_accepted,
+            rows_rejected=result.rows_rejected,
+            rows_flagged=result.rows_flagged,
+            is_late=_is_late(settings, period, cand.received_at),
+            is_after_publication=store.is_after_publication(self.con, period, cand.received_at),
+            feedback_path=feedback_relpath(department, period, version, ledger["content_sha256"]),
+        )
+        if ledger["rows_total"] != ledger["rows_accepted"] + ledger["rows_rejected"]:  # pragma: no cover
+            raise AssertionError("rows_total != rows_accepted + rows_rejected")
+        file_id = ledger["file_id"]
+        values = [
+            (
+                file_id, v.sheet, v.row_number, department, period, v.indicator_id, v.prefecture_code, v.value,
+                v.value_as_written, v.flag is not None, v.flag.zh if v.flag else None, v.flag.en if v.flag else None,
+            )
+            for v in result.values
+        ]  # fmt: skip
+        projects = [
+            (
+                file_id, p.sheet, p.row_number, department, period, p.project_code, p.project_name, p.sector,
+                p.prefecture_code, p.total_investment_yuan, p.completed_this_month_yuan,
+                p.cumulative_completed_yuan, p.project_status,
+            )
+            for p in result.projects
+        ]  # fmt: skip
+        rejections = [
+            (
+                file_id, r.sheet, r.row_number, r.column_name, r.column_letter, r.value_as_written,
+                r.reason.code, r.reason.zh, r.reason.en,
+            )
+            for r in sorted(result.rejections, key=lambda r: (r.sheet, r.row_number))
+        ]  # fmt: skip
+        store.load_file(self.con, ledger, values, projects, rejections)
+        self._write_feedback(ledger, values, projects, rejections)
+        _finish(cand)
+        return self._result(ledger, cand)
+
+    def _quarantine(self, cand: Candidate, ledger: dict[str, Any], q, parsed) -> FileResult:
+        from ingestion.submissions import store
+        from ingestion.submissions.helpers import feedback_relpath, safe_path_part
+        from newinfra.periods import is_valid_period
+
+        settings = self.settings
+        sha = ledger["content_sha256"]
+        folder = safe_path_part(ledger["sender_department_code"], S.UNKNOWN_SENDER)
+        qdir = settings.quarantine / folder
+        target = (
+            qdir
+            / f"{sha}.{ledger['file_format'] if ledger['file_format'] in S.ARCHIVE_EXTENSIONS else 'bin'}"
+        )
+        _copy_atomic(settings.home / ledger["archive_path"], target)
+        note = (
+            f"{q.reason.zh}\n{q.reason.en}\n\ncode: {q.reason.code}\nfile: {ledger['original_name']}\n"
+            f"sender: {cand.sender}\nreceived_at: {cand.received_at.isoformat()}Z\nsha256: {sha}\n"
+        )
+        reason_path = qdir / f"{sha}.reason.txt"
+        if not reason_path.exists():
+            write_atomic(reason_path, note.encode("utf-8"))
+        claimed_period = (parsed.meta or {}).get(S.META_PERIOD, "") if parsed else ""
+        period = ledger["period"] or (
+            claimed_period.strip() if is_valid_period(claimed_period or "") else None
+        )
+        ledger.update(
+            status=S.STATUS_QUARANTINED,
+            quarantine_reason_code=q.reason.code,
+            quarantine_reason_zh=q.reason.zh,
+            quarantine_reason_en=q.reason.en,
+            # whose file it is: the sender's (a spoofed claim is in the reason, not here)
+            department_code=ledger["sender_department_code"],
+            period=period,
+            version=None,
+            feedback_path=feedback_relpath(folder, period, None, sha),
+        )
+        store.load_file(self.con, ledger, [], [], [])
+        self._write_feedback(ledger, [], [], [])
+        _finish(cand)
+        return self._result(ledger, cand)
+
+    # Feedback -----------------------------------------------------------------------------------------------
+    def _write_feedback(self, ledger, values, projects, rejections) -> None:
+        from ingestion.submissions.feedback import write_feedback
+
+        if not ledger.get("feedback_path"):
+            return
+        write_feedback(
+            self.settings.home / ledger["feedback_path"],
+            ledger,
+            values,
+            projects,
+            rejections,
+            self.plan,
+            self.settings.timezone,
+        )
+
+    def _ensure_feedback(self, ledger: dict[str, Any]) -> None:
+        """A replayed receipt whose feedback file is missing (a crash after the commit): write it
+        again from the warehouse, which gives the same bytes."""
+        from ingestion.submissions import store
+
+        path = ledger.get("feedback_path")
+        if not path or (self.settings.home / path).exists():
+            return
+        values, projects, rejections = store.file_rows(self.con, ledger["file_id"])
+        self._write_feedback(ledger, values, projects, rejections)
+
+    # Results ----------------------------------------------------------------------------------------------
+    def _result(self, ledger: dict[str, Any], cand: Candidate, replay: bool = False) -> FileResult:
+        fields = {k: ledger.get(k) for k in LEDGER_FIELDS}
+        return FileResult(source_path=str(cand.path), is_replay=replay, **fields)
+
+    def _result_from_ledger(self, row: dict[str, Any], cand: Candidate, replay: bool) -> FileResult:
+        return self._result(row, cand, replay)
+
+
+def ingest_paths(
+    settings=None,
+    paths: list[Path] | list[str] | None = None,
+    department: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[FileResult]:
+    """Ingest files (``paths``: files or folders; None = the landing folder) and return one result each.
+
+    ``department``: the sender when the office loads files by hand (``newinfra ingest PATH
+    --department X``); with ``paths=None`` it limits the run to ``landing/<department>/``.
+    ``now`` (naive UTC) is for tests. A platform failure on one file (e.g. the warehouse refused the
+    write) gives that file status 'error' (nothing of it recorded, the file stays where it is) and
+    the run goes on; every other outcome is in the ledger.
+    """
+    from newinfra import db
+    from newinfra.plan import load_plan
+    from newinfra.settings import Settings
+
+    settings = settings or Settings.from_env()
+    plan = load_plan()
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if department is not None and department not in plan.departments:
+        from newinfra.errors import UserInputError
+
+        raise UserInputError(f"未知单位：{department}", f"unknown department: {department}")
+    results: list[FileResult] = []
+    with db.writer(settings) as con:
+        db.ensure_schema(con)
+        run = _Run(settings, plan, con, now)
+        for cand in collect(
+            settings, [Path(p) for p in paths] if paths is not None else None, department, now
+        ):
+            if not cand.path.exists():  # taken by a concurrent run while we waited for the lock
+                continue
+            try:
+                results.append(run.ingest(cand))
+            except Exception as exc:  # a platform failure: recorded nowhere, reported, run goes on
+                results.append(
+                    FileResult(
+                        file_id=None,
+                        content_sha256=None,
+                        original_name=cand.path.name,
+                        source_path=str(cand.path),
+                        sender_department_code=cand.sender,
+                        received_at=cand.received_at,
+                        status="error",
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                )
+    return results
+
+
+_STATUS_TEXT = {
+    S.STATUS_LOADED: "已接收 loaded",
+    S.STATUS_PARTIAL: "部分接收 partially_loaded",
+    S.STATUS_QUARANTINED: "已隔离 quarantined",
+    S.STATUS_DUPLICATE: "重复 duplicate",
+    "error": "失败 error",
+}
+
+
+def summary_line(r: FileResult) -> str:
+    """One line per file for people (Chinese, with English)."""
+    head = f"[{_STATUS_TEXT.get(r.status, r.status)}] {r.original_name}"
+    who = f"{r.department_code or r.sender_department_code or '?'} {r.period or ''}".strip()
+    replay = "（此前已处理，未改变 / already handled, unchanged）" if r.is_replay else ""
+    if r.status in (S.STATUS_LOADED, S.STATUS_PARTIAL):
+        flags = []
+        if r.is_late:
+            flags.append("逾期 late")
+        if r.is_after_publication:
+            flags.append("发布后修订 after publication")
+        extra = f"；{'，'.join(flags)}" if flags else ""
+        return (
+            f"{head} {who} v{r.version}：共 {r.rows_total} 行，接收 {r.rows_accepted}，退回 {r.rows_rejected}，"
+            f"待核实 {r.rows_flagged}{extra}；反馈 {r.feedback_path}{replay}"
+        )
+    if r.status == S.STATUS_QUARANTINED:
+        return f"{head} {who}：{r.quarantine_reason_zh} / {r.quarantine_reason_en}；反馈 {r.feedback_path}{replay}"
+    if r.status == S.STATUS_DUPLICATE:
+        return f"{head} {who}：与已处理的文件 {str(r.duplicate_of)[:8]} 相同 / same bytes as {str(r.duplicate_of)[:8]}{replay}"
+    return f"{head}：{r.error}"

@@ -150,6 +150,23 @@ def file_id_taken(con: duckdb.DuckDBPyConnection, file_id: str) -> bool:
     )
 
 
+def file_rows(con: duckdb.DuckDBPyConnection, file_id: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """A loaded file's values, projects and rejections, as they were inserted (for its feedback)."""
+    out = []
+    for table, columns in (
+        ("raw.submission_values", VALUE_COLUMNS),
+        ("raw.submission_projects", PROJECT_COLUMNS),
+        ("raw.submission_rejections", REJECTION_COLUMNS),
+    ):
+        order = "sheet_name, row_number" if table != "raw.submission_values" else "row_number"
+        out.append(
+            con.execute(
+                f"select {', '.join(columns)} from {table} where file_id = ? order by {order}", [file_id]
+            ).fetchall()
+        )
+    return out[0], out[1], out[2]
+
+
 # A test hook called between the inserts of one file's load (crash tests raise or exit in it).
 between_inserts: Callable[[str], None] | None = None
 

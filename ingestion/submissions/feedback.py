@@ -1,0 +1,199 @@
+"""The feedback workbook a department receives for every processed file (xlsxwriter, deterministic).
+
+``feedback/<department>/<period>/反馈_<department>_<period>_v<version or sha8>.xlsx`` under
+NEWINFRA_HOME: a summary (概况), every rejection with sheet, row, column, the value as written and the
+reason in Chinese with English alongside (退回明细), and what was accepted (已接收指标 / 已接收项目).
+The document's dates are the file's ``received_at``, so writing it again gives the same bytes.
+Every text is written as text (never a formula), whatever it starts with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ingestion.submissions import settings as S
+from ingestion.submissions.store import PROJECT_COLUMNS, REJECTION_COLUMNS, VALUE_COLUMNS
+from newinfra.plan import Plan
+
+STATUS_LABELS = {
+    S.STATUS_LOADED: "已全部接收",
+    S.STATUS_PARTIAL: "部分接收（有退回的行，请修改后重新报送）",
+    S.STATUS_QUARANTINED: "已隔离，未接收（整个文件，原因见下）",
+    S.STATUS_DUPLICATE: "与已处理的文件相同，未再处理",
+}
+
+
+def _yes_no(value: bool | None) -> str:
+    return "—" if value is None else ("是" if value else "否")
+
+
+def local_time_label(received_at: dt.datetime, timezone: str) -> str:
+    local = received_at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone))
+    return f"{local:%Y-%m-%d %H:%M:%S}（{timezone}）/ {received_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def write_feedback(
+    path: Path,
+    ledger: dict[str, Any],
+    values: list[tuple],
+    projects: list[tuple],
+    rejections: list[tuple],
+    plan: Plan,
+    timezone: str,
+) -> Path:
+    """Write the feedback workbook of one file to ``path`` (temporary name, then moved into place)."""
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    wb = xlsxwriter.Workbook(
+        str(tmp),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "in_memory": True,
+        },
+    )
+    try:
+        wb.set_properties(
+            {
+                "title": f"报送反馈 {ledger.get('department_code') or ledger.get('sender_department_code') or ''} "
+                f"{ledger.get('period') or ''}",
+                "author": "newinfra",
+                "created": ledger["received_at"],
+            }
+        )
+        head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
+        bold = wb.add_format({"bold": True})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        _summary(wb, bold, wrap, ledger, plan, timezone)
+        _rejections(wb, head, wrap, rejections)
+        _accepted(wb, head, values, plan)
+        _projects(wb, head, projects)
+    finally:
+        wb.close()
+    os.replace(tmp, path)
+    return path
+
+
+def _text(ws, row: int, col: int, value: object, fmt=None) -> None:
+    ws.write_string(row, col, "" if value is None else str(value), fmt)
+
+
+def _summary(wb, bold, wrap, ledger: dict[str, Any], plan: Plan, timezone: str) -> None:
+    ws = wb.add_worksheet(S.FEEDBACK_SHEET_SUMMARY)
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 90)
+    sender = ledger.get("sender_department_code") or ""
+    dept = plan.departments.get(sender)
+    status = ledger["status"]
+    rows: list[tuple[str, object]] = [
+        ("文件 / file", ledger["original_name"]),
+        ("报送单位 / sender", f"{dept.name_zh}（{sender}）" if dept else (sender or "未知 / unknown")),
+        ("报送期 / period", ledger.get("period") or "—"),
+        ("接收时间 / received", local_time_label(ledger["received_at"], timezone)),
+        ("处理结果 / result", f"{STATUS_LABELS.get(status, status)} / {status}"),
+    ]
+    if status in (S.STATUS_LOADED, S.STATUS_PARTIAL):
+        rows += [
+            (
+                "版本 / version",
+                f"第 {ledger['version']} 版" + ("（替代之前的版本）" if ledger["version"] > 1 else ""),
+            ),
+            ("数据行 / rows", ledger["rows_total"]),
+            ("接收 / accepted", ledger["rows_accepted"]),
+            ("退回 / rejected", ledger["rows_rejected"]),
+            ("接收但待核实 / flagged", ledger["rows_flagged"]),
+            ("逾期报送 / late", _yes_no(ledger.get("is_late"))),
+            ("报告发布后修订 / after publication", _yes_no(ledger.get("is_after_publication"))),
+        ]
+    if status == S.STATUS_QUARANTINED:
+        rows += [
+            ("隔离原因 / reason", ledger.get("quarantine_reason_zh") or ""),
+            ("Reason (English)", ledger.get("quarantine_reason_en") or ""),
+            ("原因代码 / code", ledger.get("quarantine_reason_code") or ""),
+        ]
+    rows.append(("文件编号 / file id (sha256)", ledger["content_sha256"]))
+    _text(ws, 0, 0, "新型基础设施建设进展报送反馈 / submission feedback", bold)
+    for i, (key, value) in enumerate(rows, start=2):
+        _text(ws, i, 0, key, bold)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            ws.write_number(i, 1, value)
+        else:
+            _text(ws, i, 1, value, wrap)
+
+
+def _rejections(wb, head, wrap, rejections: list[tuple]) -> None:
+    ws = wb.add_worksheet(S.FEEDBACK_SHEET_REJECTIONS)
+    headers = ("工作表", "行号", "列", "列名", "填写内容", "退回原因", "Reason (English)", "原因代码")
+    for c, (h, w) in enumerate(zip(headers, (14, 8, 6, 26, 22, 60, 60, 24), strict=True)):
+        ws.write_string(0, c, h, head)
+        ws.set_column(c, c, w)
+    idx = {name: i for i, name in enumerate(REJECTION_COLUMNS)}
+    if not rejections:
+        ws.write_string(1, 0, "没有退回的行 / no rows were rejected")
+    for r, rej in enumerate(rejections, start=1):
+        _text(ws, r, 0, rej[idx["sheet_name"]])
+        ws.write_number(r, 1, rej[idx["row_number"]])
+        _text(ws, r, 2, rej[idx["column_letter"]])
+        _text(ws, r, 3, rej[idx["column_name"]])
+        _text(ws, r, 4, rej[idx["value_as_written"]])
+        _text(ws, r, 5, rej[idx["reason_zh"]], wrap)
+        _text(ws, r, 6, rej[idx["reason_en"]], wrap)
+        _text(ws, r, 7, rej[idx["reason_code"]])
+    ws.freeze_panes(1, 0)
+
+
+def _accepted(wb, head, values: list[tuple], plan: Plan) -> None:
+    ws = wb.add_worksheet(S.FEEDBACK_SHEET_ACCEPTED)
+    headers = (
+        "行号",
+        "指标代码",
+        "指标名称",
+        "地区",
+        "数值",
+        "计量单位",
+        "填写内容",
+        "待核实说明",
+        "Flag (English)",
+    )
+    for c, (h, w) in enumerate(zip(headers, (8, 26, 44, 12, 16, 10, 16, 50, 50), strict=True)):
+        ws.write_string(0, c, h, head)
+        ws.set_column(c, c, w)
+    idx = {name: i for i, name in enumerate(VALUE_COLUMNS)}
+    for r, val in enumerate(values, start=1):
+        ind = plan.indicators.get(val[idx["indicator_id"]])
+        pref = plan.prefectures.get(val[idx["prefecture_code"]])
+        ws.write_number(r, 0, val[idx["row_number"]])
+        _text(ws, r, 1, val[idx["indicator_id"]])
+        _text(ws, r, 2, ind.name_zh if ind else "")
+        _text(ws, r, 3, ("全省" if pref.level == "province" else pref.short_name_zh) if pref else "")
+        ws.write_number(r, 4, val[idx["value"]])
+        _text(ws, r, 5, ind.unit if ind else "")
+        _text(ws, r, 6, val[idx["value_as_written"]])
+        _text(ws, r, 7, val[idx["flag_reason_zh"]])
+        _text(ws, r, 8, val[idx["flag_reason_en"]])
+    ws.freeze_panes(1, 0)
+
+
+def _projects(wb, head, projects: list[tuple]) -> None:
+    ws = wb.add_worksheet(S.FEEDBACK_SHEET_PROJECTS)
+    headers = ("行号", "项目编号", "项目名称", "本月完成投资（万元）", "累计完成投资（万元）", "项目状态")
+    for c, (h, w) in enumerate(zip(headers, (8, 18, 40, 20, 20, 12), strict=True)):
+        ws.write_string(0, c, h, head)
+        ws.set_column(c, c, w)
+    idx = {name: i for i, name in enumerate(PROJECT_COLUMNS)}
+    for r, p in enumerate(projects, start=1):
+        ws.write_number(r, 0, p[idx["row_number"]])
+        _text(ws, r, 1, p[idx["project_code"]])
+        _text(ws, r, 2, p[idx["project_name"]])
+        ws.write_number(r, 3, p[idx["completed_this_month_yuan"]] / S.MONEY_SCALE)
+        ws.write_number(r, 4, p[idx["cumulative_completed_yuan"]] / S.MONEY_SCALE)
+        status = p[idx["project_status"]]
+        _text(ws, r, 5, S.PROJECT_STATUSES.get(status, status))
+    ws.freeze_panes(1, 0)
