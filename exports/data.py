@@ -1,0 +1,560 @@
+"""Read what a monthly package shows: the published marts (read-only) and the quality results.
+
+Sources, and nothing else:
+- ``NEWINFRA_HOME/published/marts.duckdb`` (the analysts' copy written by the transform's publish
+  step) and ``published/manifest.json`` (its snapshot id and time);
+- ``quality.check_results`` in the warehouse, the latest run for the period
+  (``quality.latest_results``), read under the warehouse lock so it waits for a running writer.
+
+The quality gate lives here: a blocking check that failed (or errored) in the period's latest run,
+or no run at all for the period, refuses the package unless ``force``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from exports import helpers as H
+from exports import settings as S
+from exports.model import Headline, ProgressRow, QualitySummary, ReportData
+from newinfra.errors import PlatformError, UserInputError
+from newinfra.periods import next_period, parse_period
+from newinfra.settings import Settings
+
+GOVERNANCE = "governance"
+
+
+# --- snapshot -------------------------------------------------------------------------------------
+def read_snapshot(settings: Settings) -> tuple[str, dt.datetime | None, dict[str, Any]]:
+    """The published snapshot's id and time, from published/manifest.json."""
+    path = settings.published / "manifest.json"
+    if not settings.published_warehouse.exists():
+        raise PlatformError(
+            f"尚未发布分析库（{settings.published_warehouse} 不存在），请先运行 newinfra build",
+            f"no published marts at {settings.published_warehouse}; run the transform (newinfra build) first",
+        )
+    if not path.exists():
+        raise PlatformError(
+            f"分析库缺少发布清单 {path}，请重新运行 newinfra build",
+            f"published manifest {path} is missing; re-run the transform",
+        )
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    snapshot_id = str(manifest.get("snapshot_id") or "")
+    stamp = None
+    for key in ("published_at", "snapshot_at", "created_at", "built_at"):
+        if manifest.get(key):
+            stamp = _parse_ts(manifest[key])
+            if stamp is not None:
+                break
+    return snapshot_id, stamp, manifest
+
+
+def _parse_ts(text: Any) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+# --- quality gate ---------------------------------------------------------------------------------
+def quality_gate(
+    settings: Settings, period: str, force: bool
+) -> tuple[QualitySummary, list[dict[str, Any]], bool]:
+    """(summary, failed/warned rows, is_forced). Raises UserInputError when the gate refuses."""
+    import duckdb
+
+    from newinfra import db
+    from quality import latest_results
+
+    try:
+        with db.write_lock(settings):
+            records = latest_results(settings, period)
+    except duckdb.IOException as exc:
+        raise PlatformError(
+            f"无法只读打开仓库读取质量检查结果（可能有其他进程正在写入）：{exc}",
+            f"cannot open the warehouse read-only for the quality results (a writer holds it?): {exc}",
+        ) from exc
+    blocking = [r for r in records if r.is_blocking and r.outcome in ("failed", "error")]
+    failures = tuple(
+        f"{r.dataset} · {r.check_label or r.check_name}（{_outcome_zh(r.outcome)}）" for r in blocking
+    )
+    summary = QualitySummary(
+        run_id=records[0].run_id if records else None,
+        checked_at=records[0].checked_at if records else None,
+        n_checks=len(records),
+        n_failed=sum(1 for r in records if r.outcome in ("failed", "error")),
+        n_warned=sum(1 for r in records if r.outcome == "warned"),
+        blocking_failures=failures,
+    )
+    rows = [
+        {
+            "outcome": r.outcome,
+            "is_blocking": r.is_blocking,
+            "dataset": r.dataset,
+            "check_name": r.check_label or r.check_name,
+            "check_type": r.check_type,
+            "observed_value": r.observed_value,
+            "threshold": r.threshold,
+            "message": r.message,
+        }
+        for r in records
+        if r.outcome in ("failed", "warned", "error")
+    ]
+    if not records:
+        if not force:
+            raise UserInputError(
+                f"报送期 {period} 没有数据质量检查记录，拒绝生成报告。请先运行 newinfra check --period {period}；"
+                "确需生成请加 --force（封面将以红字注明）。",
+                f"no quality run for period {period}; refusing to build the report. Run `newinfra check --period "
+                f"{period}` first, or pass --force (the cover will say so in red).",
+            )
+        return summary, rows, True
+    if blocking:
+        if not force:
+            listed = "；".join(failures[:10]) + ("……" if len(failures) > 10 else "")
+            raise UserInputError(
+                f"报送期 {period} 有 {len(blocking)} 项阻断性质量检查未通过，拒绝生成报告：{listed}。"
+                "修正数据后重新运行 newinfra check；确需生成请加 --force（封面将以红字注明）。",
+                f"{len(blocking)} blocking quality check(s) failed for period {period} (run {summary.run_id}); "
+                "refusing to build the report. Fix the data and re-run the checks, or pass --force.",
+            )
+        return summary, rows, True
+    return summary, rows, False
+
+
+def _outcome_zh(outcome: str) -> str:
+    return {"failed": "未通过", "error": "执行出错", "warned": "警告"}.get(outcome, outcome)
+
+
+# --- marts ----------------------------------------------------------------------------------------
+def _fetch(con, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    cur = con.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _tables(con) -> set[str]:
+    return {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+
+
+REQUIRED = (
+    "governance.rpt_responsibility_table",
+    "governance.fct_indicator_monthly",
+    "governance.fct_submission_compliance",
+    "governance.fct_reporting_rates",
+    "governance.fct_project_investment",
+    "governance.fct_investment_rollup",
+    "governance.fct_revisions_after_publication",
+    "governance.dim_department",
+    "governance.dim_prefecture",
+    "governance.dim_indicator",
+)
+
+
+def progress_rows(con, period: str) -> list[ProgressRow]:
+    rows = _fetch(
+        con,
+        """
+        select *
+        from governance.rpt_responsibility_table
+        where period = ?
+        """,
+        [period],
+    )
+    out = []
+    for r in rows:
+        out.append(
+            ProgressRow(
+                task_id=r["task_id"],
+                task_name=r.get("task_name_zh") or "",
+                indicator_id=r["indicator_id"],
+                indicator_name=r.get("indicator_name_zh") or r["indicator_id"],
+                sector=r.get("sector") or "",
+                unit=r.get("unit") or "",
+                display_unit=r.get("display_unit") or "",
+                display_scale=_num(r.get("display_scale")) or 1.0,
+                kind=r.get("kind") or "",
+                direction=r.get("direction") or "",
+                source_clause=r.get("task_source_clause") or r.get("indicator_source_clause") or "",
+                lead_department=r.get("lead_department_names_zh") or "",
+                co_departments=r.get("co_department_names_zh") or "",
+                target_2022=_num(r.get("target_2022_value")),
+                target_2024=_num(r.get("target_2024_value")),
+                target_year=r.get("target_year"),
+                target_value=_num(r.get("target_value")),
+                latest_actual=_num(r.get("actual_value")),
+                as_of_period=r.get("actual_period"),
+                completion=_num(r.get("completion")),
+                time_elapsed=_num(r.get("time_elapsed")),
+                status_code=r.get("status_code") or "no_data",
+                status_label=H.status_label(r.get("status_code"), r.get("status_label_zh")),
+                status_colour=H.status_colour(r.get("status_code"), r.get("status_colour")),
+                change_since_last_month=_num(r.get("change_since_last_month")),
+                r_value=_num(r.get("growth_ratio")),
+                r_class=r.get("growth_class"),
+                indicator_order=int(r.get("indicator_sort_order") or 0),
+            )
+        )
+    return out
+
+
+def series_of(con, indicator_ids: list[str], period: str) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Province monthly series (plan start .. period) of the given indicators."""
+    if not indicator_ids:
+        return {}
+    marks = ", ".join("?" for _ in indicator_ids)
+    rows = con.execute(
+        f"""
+        select indicator_id, period, value
+        from governance.fct_indicator_monthly
+        where prefecture_code = 'GZ'
+            and indicator_id in ({marks})
+            and period <= ?
+            and value is not null
+        order by indicator_id, period
+        """,
+        [*indicator_ids, period],
+    ).fetchall()
+    out: dict[str, list[tuple[str, float]]] = {}
+    for ind, p, v in rows:
+        out.setdefault(ind, []).append((p, float(v)))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def pick_headlines(progress: list[ProgressRow]) -> list[tuple[str, ProgressRow]]:
+    by_id: dict[str, ProgressRow] = {}
+    for row in progress:
+        by_id.setdefault(row.indicator_id, row)
+    picked = []
+    for key, ids, names in S.HEADLINES:
+        row = next((by_id[i] for i in ids if i in by_id), None)
+        if row is None:
+            row = next((r for r in by_id.values() if any(n in r.indicator_name for n in names)), None)
+        if row is not None:
+            picked.append((key, row))
+    return picked
+
+
+def headlines_of(con, progress: list[ProgressRow], period: str) -> list[Headline]:
+    picked = pick_headlines(progress)
+    series = series_of(con, [row.indicator_id for _, row in picked], period)
+    return [
+        Headline(
+            key=key,
+            name=row.indicator_name,
+            unit=row.display_unit or row.unit,
+            display_scale=row.display_scale,
+            kind=row.kind,
+            latest=row.latest_actual,
+            as_of_period=row.as_of_period,
+            target=row.target_value,
+            target_year=row.target_year,
+            completion=row.completion,
+            status_code=row.status_code,
+            status_label=row.status_label,
+            status_colour=row.status_colour,
+            series=series.get(row.indicator_id, ()),
+        )
+        for key, row in picked
+    ]
+
+
+def investment_of(
+    con, progress: list[ProgressRow], period: str
+) -> tuple[float | None, str | None, tuple, str]:
+    """Cumulative investment: the plan's indicator when reported, else the major projects' sum."""
+    row = next((r for r in progress if r.indicator_id == S.INVESTMENT_INDICATOR), None)
+    if row is not None and row.latest_actual is not None:
+        series = series_of(con, [S.INVESTMENT_INDICATOR], period).get(S.INVESTMENT_INDICATOR, ())
+        return row.latest_actual, row.as_of_period, series, "indicator"
+    rollup = con.execute(
+        """
+        select period, cumulative_completed_yuan, n_projects_reported
+        from governance.fct_investment_rollup
+        where period <= ?
+        order by period
+        """,
+        [period],
+    ).fetchall()
+    series = tuple((p, float(v)) for p, v, n in rollup if n)
+    current = next(((p, v) for p, v, n in rollup if p == period and n), None)
+    if current is None:
+        return None, None, series, "none"
+    return float(current[1]), period, series, "projects"
+
+
+def compliance_of(con, period: str, settings: Settings) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    rows = _fetch(
+        con,
+        """
+        select
+            compliance.*,
+            departments.n_indicators_reported as indicators_expected
+        from governance.fct_submission_compliance as compliance
+        left join governance.dim_department as departments
+            on compliance.department_code = departments.department_code
+        where compliance.period = ? and compliance.is_expected
+        order by compliance.department_sort_order, compliance.department_code
+        """,
+        [period],
+    )
+    out = [
+        {
+            "department_code": r["department_code"],
+            "department_name": r.get("department_name_zh") or r["department_code"],
+            "indicators_expected": r.get("indicators_expected"),
+            "status": r.get("submission_status"),
+            "first_received_at": _local(r.get("first_accepted_at"), settings),
+            "due_date": r.get("due_date"),
+            "days_late": r.get("days_late"),
+            "files_accepted": r.get("n_files_accepted"),
+            "files_quarantined": r.get("n_files_quarantined"),
+            "revisions": r.get("n_revisions"),
+            "rows_accepted": r.get("rows_accepted"),
+            "rows_rejected": r.get("rows_rejected"),
+        }
+        for r in rows
+    ]
+    rate_rows = _fetch(con, "select * from governance.fct_reporting_rates where period = ?", [period])
+    rates: dict[str, Any] = {"on_time_days": settings.on_time_days}
+    if rate_rows:
+        r = rate_rows[0]
+        rates.update(
+            expected=r.get("n_expected"),
+            actual=r.get("n_submitted"),
+            on_time=r.get("n_on_time"),
+            late=r.get("n_late"),
+            missing=r.get("n_missing"),
+            rate=_num(r.get("reporting_rate")),
+            on_time_rate=_num(r.get("on_time_rate")),
+        )
+    return out, rates
+
+
+def _local(value: Any, settings: Settings) -> Any:
+    """A UTC timestamp from the marts in the platform's time zone (naive, for Excel)."""
+    if not isinstance(value, dt.datetime):
+        return value
+    from zoneinfo import ZoneInfo
+
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(ZoneInfo(settings.timezone)).replace(tzinfo=None)
+
+
+def projects_of(con, period: str) -> list[dict[str, Any]]:
+    rows = _fetch(
+        con,
+        """
+        select
+            projects.*,
+            departments.name_zh as department_name_zh,
+            prefectures.name_zh as prefecture_name_zh
+        from governance.fct_project_investment as projects
+        left join governance.dim_department as departments
+            on projects.department_code = departments.department_code
+        left join governance.dim_prefecture as prefectures
+            on projects.prefecture_code = prefectures.prefecture_code
+        where projects.period = ?
+        """,
+        [period],
+    )
+    return [
+        {
+            "project_code": r["project_code"],
+            "project_name": r.get("project_name"),
+            "sector": r.get("sector"),
+            "department_name": r.get("department_name_zh") or r.get("department_code"),
+            "prefecture_name": r.get("prefecture_name_zh") or r.get("prefecture_code"),
+            "total_investment_yuan": _num(r.get("total_investment_yuan")),
+            "completed_this_month_yuan": _num(r.get("completed_this_month_yuan")),
+            "cumulative_completed_yuan": _num(r.get("cumulative_completed_yuan")),
+            "completion_share": _num(r.get("completion_share")),
+            "project_status": r.get("project_status"),
+            "is_carried_forward": r.get("is_carried_forward"),
+            "as_of_period": period,
+        }
+        for r in rows
+    ]
+
+
+def revisions_of(con, period: str, settings: Settings) -> list[dict[str, Any]]:
+    """Values revised after their period's report was published (changed values only), for periods
+    up to the report's; newest first."""
+    rows = _fetch(
+        con,
+        """
+        select
+            revisions.*,
+            departments.name_zh as department_name_zh,
+            prefectures.name_zh as prefecture_name_zh,
+            indicators.kind
+        from governance.fct_revisions_after_publication as revisions
+        left join governance.dim_department as departments
+            on revisions.department_code = departments.department_code
+        left join governance.dim_prefecture as prefectures
+            on revisions.prefecture_code = prefectures.prefecture_code
+        left join governance.dim_indicator as indicators
+            on revisions.indicator_id = indicators.indicator_id
+        where revisions.period <= ? and revisions.is_changed
+        order by revisions.received_at desc, revisions.department_code, revisions.indicator_id,
+            revisions.prefecture_code
+        """,
+        [period],
+    )
+    return [
+        {
+            "department_name": r.get("department_name_zh") or r.get("department_code"),
+            "period": r.get("period"),
+            "indicator_id": r.get("indicator_id"),
+            "indicator_name": r.get("indicator_name_zh") or r.get("indicator_id"),
+            "prefecture_name": r.get("prefecture_name_zh") or r.get("prefecture_code"),
+            "display_unit": r.get("display_unit") or r.get("unit"),
+            "display_scale": _num(r.get("display_scale")) or 1.0,
+            "kind": r.get("kind"),
+            "published_value": _num(r.get("previous_value")),
+            "revised_value": _num(r.get("value")),
+            "difference": _num(r.get("change")),
+            "received_at": _local(r.get("received_at"), settings),
+            "published_at": _local(r.get("first_published_at"), settings),
+        }
+        for r in rows
+    ]
+
+
+def template_inputs(
+    con, period: str
+) -> tuple[list[str], dict[tuple[str, str], float], dict[str, list[dict]]]:
+    """For next period's templates: the departments that report (lead an indicator, or own a major
+    project), the latest value each (indicator, prefecture) was reported with up to ``period``, and
+    each department's projects as last reported up to ``period``."""
+    departments = [
+        code
+        for (code,) in con.execute(
+            "select department_code from governance.dim_department where is_reporting_department order by sort_order"
+        ).fetchall()
+    ]
+    previous = {
+        (ind, pref): float(value)
+        for ind, pref, value in con.execute(
+            """
+            select indicator_id, prefecture_code, arg_max(reported_value, period)
+            from governance.fct_indicator_monthly
+            where period <= ? and reported_value is not null
+            group by indicator_id, prefecture_code
+            """,
+            [period],
+        ).fetchall()
+    }
+    projects: dict[str, list[dict]] = {}
+    for r in _fetch(
+        con,
+        """
+        select
+            project_code,
+            arg_max(project_name, period) as project_name,
+            arg_max(sector, period) as sector,
+            arg_max(department_code, period) as department_code,
+            arg_max(prefecture_code, period) as prefecture_code,
+            arg_max(total_investment_yuan, period) as total_investment_yuan
+        from governance.fct_project_investment
+        where period <= ?
+        group by project_code
+        order by project_code
+        """,
+        [period],
+    ):
+        if r["department_code"]:
+            projects.setdefault(r["department_code"], []).append(r)
+    for code in projects:
+        if code not in departments:
+            departments.append(code)
+    return departments, previous, projects
+
+
+def load_report_data(settings: Settings, period: str, force: bool = False) -> ReportData:
+    """Everything the package shows for ``period``; raises UserInputError when the gate refuses or
+    the period is not in the published marts."""
+    import duckdb
+
+    from newinfra import db
+
+    parse_period(period)
+    snapshot_id, snapshot_at, _ = read_snapshot(settings)
+    summary, quality_rows, is_forced = quality_gate(settings, period, force)
+    try:
+        with db.reader(settings, settings.published_warehouse) as con:
+            missing = [t for t in REQUIRED if t not in _tables(con)]
+            if missing:
+                raise PlatformError(
+                    f"已发布的分析库缺少数据表：{', '.join(missing)}；请重新运行 newinfra build",
+                    f"the published marts lack {', '.join(missing)}; re-run the transform",
+                )
+            progress = progress_rows(con, period)
+            if not progress:
+                first, last = con.execute(
+                    "select min(period), max(period) from governance.rpt_responsibility_table"
+                ).fetchone()
+                raise UserInputError(
+                    f"已发布数据中没有报送期 {period}（现有 {first or '—'} 至 {last or '—'}）",
+                    f"period {period} is not in the published marts (they hold {first} to {last})",
+                )
+            headlines = headlines_of(con, progress, period)
+            inv_total, inv_as_of, inv_series, inv_basis = investment_of(con, progress, period)
+            compliance, rates = compliance_of(con, period, settings)
+            projects = projects_of(con, period)
+            revisions = revisions_of(con, period, settings)
+            departments, previous, dept_projects = template_inputs(con, period)
+            sector_names = dict(
+                con.execute("select distinct sector, sector_zh from governance.dim_indicator").fetchall()
+            )
+    except duckdb.IOException as exc:
+        raise PlatformError(
+            f"无法只读打开已发布的分析库：{exc}",
+            f"cannot open the published marts read-only: {exc}",
+        ) from exc
+    notes = []
+    if inv_basis == "projects":
+        notes.append("重点项目累计完成投资：本期未报该指标，按重大项目库各项目累计完成投资合计列示。")
+    return ReportData(
+        period=period,
+        snapshot_id=snapshot_id,
+        snapshot_at=snapshot_at,
+        is_forced=is_forced,
+        quality=summary,
+        progress=progress,
+        headlines=headlines,
+        sector_names={k: v for k, v in sector_names.items() if k and v},
+        investment_total_yuan=inv_total,
+        investment_as_of=inv_as_of,
+        investment_series=inv_series,
+        compliance=compliance,
+        rates=rates,
+        projects=projects,
+        quality_rows=quality_rows,
+        revisions=revisions,
+        next_period=next_period(period),
+        notes=notes,
+        template_departments=departments,
+        previous_values=previous,
+        projects_by_department=dept_projects,
+    )

@@ -1,0 +1,135 @@
+"""What a monthly package says, as plain data: read from the published marts by ``exports.data``,
+written out by ``exports.workbook`` (xlsx) and ``exports.briefing`` (HTML).
+
+Values stay in base units (150000 架); the writers divide by ``display_scale`` for display.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One row of the responsibility table: a task x indicator for the report's period."""
+
+    task_id: str
+    task_name: str
+    indicator_id: str
+    indicator_name: str
+    sector: str
+    unit: str = ""
+    display_unit: str = ""
+    display_scale: float = 1.0
+    kind: str = "cumulative"
+    direction: str = "at_least"
+    source_clause: str = ""
+    lead_department: str = ""
+    co_departments: str = ""
+    target_2022: float | None = None
+    target_2024: float | None = None
+    target_year: int | None = None
+    target_value: float | None = None
+    latest_actual: float | None = None
+    as_of_period: str | None = None
+    completion: float | None = None
+    time_elapsed: float | None = None
+    status_code: str = "no_data"
+    status_label: str = "无数据"
+    status_colour: str = "grey"
+    change_since_last_month: float | None = None
+    r_value: float | None = None
+    r_class: str | None = None
+    task_order: int = 0
+    indicator_order: int = 0
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline figure on the cover and in the briefing, with its monthly trend."""
+
+    key: str
+    name: str
+    unit: str
+    display_scale: float
+    kind: str
+    latest: float | None
+    as_of_period: str | None
+    target: float | None
+    target_year: int | None
+    completion: float | None
+    status_code: str
+    status_label: str
+    status_colour: str
+    series: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class QualitySummary:
+    run_id: str | None
+    checked_at: dt.datetime | None
+    n_checks: int
+    n_failed: int
+    n_warned: int
+    blocking_failures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table sheet. ``value`` maps a row to the cell value; ``number_format`` is a
+    format string or a function of the row; ``status`` marks the column whose fill shows the row's
+    status colour (``colour`` maps the row to green/yellow/red/grey)."""
+
+    header: str
+    value: Callable[[Any], Any]
+    number_format: str | Callable[[Any], str] | None = None
+    width: float | None = None
+    colour: Callable[[Any], str | None] | None = None
+    wrap: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    sheet: str
+    columns: tuple[Column, ...]
+    rows: tuple[Any, ...]
+    note: str = ""
+    freeze_columns: int = 0  # columns kept visible when scrolling right (besides the header rows)
+
+
+@dataclass
+class ReportData:
+    """Everything the package shows for one period."""
+
+    period: str
+    snapshot_id: str
+    snapshot_at: dt.datetime | None
+    is_forced: bool
+    quality: QualitySummary
+    progress: list[ProgressRow]
+    headlines: list[Headline]
+    sector_names: dict[str, str]
+    investment_total_yuan: float | None
+    investment_as_of: str | None
+    investment_series: tuple[tuple[str, float], ...] = ()
+    compliance: list[dict[str, Any]] = field(default_factory=list)
+    rates: dict[str, Any] = field(default_factory=dict)
+    projects: list[dict[str, Any]] = field(default_factory=list)
+    quality_rows: list[dict[str, Any]] = field(default_factory=list)
+    revisions: list[dict[str, Any]] = field(default_factory=list)
+    next_period: str = ""
+    notes: list[str] = field(default_factory=list)
+    # Inputs of next period's department templates (exports.templates.write_template):
+    template_departments: list[str] = field(default_factory=list)
+    previous_values: dict[tuple[str, str], float] = field(default_factory=dict)
+    projects_by_department: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def sectors(self) -> list[str]:
+        from exports.helpers import sector_sort_key
+
+        return sorted({row.sector for row in self.progress}, key=sector_sort_key)

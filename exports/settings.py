@@ -1,0 +1,122 @@
+"""Constants of the monthly package: file and sheet names, status colours, headline indicators.
+
+Everything a person sees is Chinese; codes and keys are ASCII. Change a label here, not in the
+writers.
+"""
+
+from __future__ import annotations
+
+# --- files -------------------------------------------------------------------------------------
+WORKBOOK_NAME = "责任分解表进展_{period}.xlsx"
+BRIEFING_NAME = "月度简报_{period}.html"
+PDF_NAME = "责任分解表进展_{period}.pdf"
+MANIFEST_NAME = "manifest.json"
+TEMPLATES_DIR = "templates"
+TEMPLATE_NAME = "{code}_{name_zh}_{period}_填报模板.xlsx"
+PREV_SUFFIX = ".prev"
+TMP_PREFIX = ".tmp-"
+LOCK_NAME = ".report.lock"
+MANIFEST_VERSION = 1
+
+# --- workbook ----------------------------------------------------------------------------------
+WORKBOOK_TITLE = "贵州省新型基础设施建设三年行动方案 责任分解表进展"
+SHEET_COVER = "总览"
+SHEET_RESPONSIBILITY = "责任分解表"
+SHEET_COMPLIANCE = "报送情况"
+SHEET_INVESTMENT = "重大项目投资"
+SHEET_QUALITY = "数据质量"
+SHEET_REVISIONS = "修订说明"
+# Rows of every table sheet: 1 title, 2 data cut-off, 3 header, data from 4.
+TITLE_ROW = 1
+CUTOFF_ROW = 2
+HEADER_ROW = 3
+FIRST_DATA_ROW = 4
+MAX_COLUMN_WIDTH = 48
+MIN_COLUMN_WIDTH = 6
+FONT_NAME = "等线"
+
+# --- status --------------------------------------------------------------------------------------
+# DESIGN.md "Progress": code -> label, colour group. The label in the mart wins when present;
+# these are the fallback and the order of every summary.
+STATUS_ORDER = ("achieved", "on_track", "at_risk", "behind", "overdue", "no_data")
+STATUS_LABELS = {
+    "achieved": "已完成",
+    "on_track": "正常推进",
+    "at_risk": "存在风险",
+    "behind": "滞后",
+    "overdue": "逾期未完成",
+    "no_data": "无数据",
+}
+STATUS_COLOUR = {
+    "achieved": "green",
+    "on_track": "green",
+    "at_risk": "yellow",
+    "behind": "red",
+    "overdue": "red",
+    "no_data": "grey",
+}
+# colour group -> (fill, font) as RGB hex; Excel's own "good / neutral / bad" palette + grey.
+COLOUR_RGB = {
+    "green": ("C6EFCE", "006100"),
+    "yellow": ("FFEB9C", "9C5700"),
+    "red": ("FFC7CE", "9C0006"),
+    "grey": ("E7E6E6", "595959"),
+}
+# Stronger tones for the HTML bars and charts (fill, text).
+COLOUR_HTML = {
+    "green": ("#2e9e5b", "#0f5132"),
+    "yellow": ("#e0a800", "#664d03"),
+    "red": ("#d64545", "#842029"),
+    "grey": ("#9e9e9e", "#41464b"),
+}
+R_CLASS_LABELS = {
+    "substantial": "显著进展",
+    "moderate": "中等进展",
+    "limited": "进展有限",
+    "deterioration": "倒退",
+}
+
+# --- sectors (fallback names when the marts carry none) -------------------------------------------
+SECTOR_ORDER = (
+    "overall", "compute", "broadband", "iot", "security", "science_city", "transport", "water",
+    "energy", "pipelines", "industry", "agriculture", "tourism", "new_tech", "city", "health",
+    "innovation",
+)  # fmt: skip
+SECTOR_NAMES_ZH = {  # the same labels as dbt's sector_label_zh macro
+    "overall": "总体目标",
+    "compute": "算力与数据中心",
+    "broadband": "通信网络",
+    "iot": "物联网",
+    "security": "大数据安全",
+    "science_city": "大数据科创城",
+    "transport": "智慧交通",
+    "water": "智慧水利",
+    "energy": "智慧能源",
+    "pipelines": "智慧管网",
+    "industry": "工业互联网",
+    "agriculture": "数字农业",
+    "tourism": "智慧旅游",
+    "new_tech": "新技术应用",
+    "city": "智慧城市",
+    "health": "智慧医疗",
+    "innovation": "创新基础设施",
+}
+# Task ids: M-GOAL, M-01.., A3-GOAL, A3-01.. (main plan, then 附件3-6), in the plan's order.
+PLAN_PART_ORDER = ("M", "A3", "A4", "A5", "A6")
+
+# --- headline figures (总览 and the briefing's trend charts) --------------------------------------
+# Matched against indicator ids first, then against the Chinese name (first hit wins), so a renamed
+# id in the seeds does not silently drop a headline figure.
+HEADLINES = (
+    ("racks", ("dc_standard_racks",), ("标准机架数",)),
+    ("bs5g", ("g5_base_stations",), ("5G基站",)),
+    ("iot", ("iot_connections",), ("物联网连接数",)),
+    ("reservoir", ("reservoir_monitoring_stations",), ("小型水库",)),
+    ("telemedicine", ("telemedicine_person_times",), ("远程医疗",)),
+)
+# The plan's investment goal is an indicator of its own (sector overall); when the marts hold no
+# value for it, the package falls back to the sum of the major projects' cumulative investment.
+INVESTMENT_INDICATOR = "key_project_investment"
+INVESTMENT_TARGET_YUAN = 1000e8  # 新型基础设施建设重点项目累计完成投资超1000亿元
+INVESTMENT_LABEL = "重点项目累计完成投资"
+YI = 1e8  # 亿元

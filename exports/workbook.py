@@ -1,0 +1,353 @@
+"""The workbook 责任分解表进展_YYYY-MM.xlsx, written with openpyxl from a ``ReportData``.
+
+Every sheet: a title (row 1), the data cut-off (row 2, 数据截至 YYYY年M月), frozen header rows,
+CJK-aware column widths, number formats in display units, status fills, an autofilter on the
+table, A4 landscape fitted to the page width with the header rows repeated on every page.
+
+Text never becomes a formula: a cell whose text starts with = + - @ (or tab / CR) is stored as a
+string with Excel's quote prefix. The file's timestamps (document properties and zip entries) come
+from the data (``helpers.fixed_timestamp``), so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import zipfile
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.properties import CalcProperties
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from exports import helpers as H
+from exports import settings as S
+from exports.model import Column, ReportData, Table
+
+_THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+TITLE_FONT = Font(name=S.FONT_NAME, size=14, bold=True)
+CUTOFF_FONT = Font(name=S.FONT_NAME, size=10, color="595959")
+HEADER_FONT = Font(name=S.FONT_NAME, size=10, bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+SECTION_FONT = Font(name=S.FONT_NAME, size=12, bold=True, color="1F4E79")
+BODY_FONT = Font(name=S.FONT_NAME, size=10)
+NOTE_FONT = Font(name=S.FONT_NAME, size=9, italic=True, color="595959")
+WARN_FONT = Font(name=S.FONT_NAME, size=12, bold=True, color="FFFFFF")
+WARN_FILL = PatternFill("solid", fgColor="C00000")
+OK_FONT = Font(name=S.FONT_NAME, size=10, color="006100")
+HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+WRAP_ALIGN = Alignment(vertical="top", wrap_text=True)
+TOP_ALIGN = Alignment(vertical="top")
+
+
+def status_fill(colour: str) -> PatternFill:
+    fill, _ = S.COLOUR_RGB.get(colour, S.COLOUR_RGB["grey"])
+    return PatternFill("solid", fgColor=fill)
+
+
+def status_font(colour: str, bold: bool = False) -> Font:
+    _, font = S.COLOUR_RGB.get(colour, S.COLOUR_RGB["grey"])
+    return Font(name=S.FONT_NAME, size=10, color=font, bold=bold)
+
+
+# --- cells ----------------------------------------------------------------------------------------------
+def clean_text(text: str) -> str:
+    """Drop the control characters Excel cannot store (openpyxl would raise)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:32767]
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None):
+    """Write one value; text is always text (never a formula, never an error code)."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        value = None
+    if isinstance(value, bool):
+        value = "是" if value else "否"
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(value, str):
+        value = clean_text(value)
+        cell.value = value
+        if cell.data_type != "s" or H.is_formula_like(value) or value in ERROR_CODES:
+            cell.data_type = "s"
+        if H.is_formula_like(value):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    if number_format and not isinstance(value, str) and value is not None:
+        cell.number_format = number_format
+    cell.font = BODY_FONT
+    return cell
+
+
+def _display_text(value: Any, number_format: str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        if number_format and "%" in number_format:
+            return f"{value * 100:.1f}%"
+        return f"{value:,.2f}"
+    return str(value)
+
+
+# --- sheets ---------------------------------------------------------------------------------------------
+def _page_setup(ws: Worksheet, header_rows: str | None, title: str) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if header_rows:
+        ws.print_title_rows = header_rows
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.left.text = H.clean_header_text(title)
+
+
+def _title_rows(ws: Worksheet, title: str, cutoff: str, ncols: int) -> None:
+    put(ws, S.TITLE_ROW, 1, title).font = TITLE_FONT
+    put(ws, S.CUTOFF_ROW, 1, cutoff).font = CUTOFF_FONT
+    ws.row_dimensions[S.TITLE_ROW].height = 24
+    if ncols > 1:
+        ws.merge_cells(start_row=S.TITLE_ROW, start_column=1, end_row=S.TITLE_ROW, end_column=ncols)
+        ws.merge_cells(start_row=S.CUTOFF_ROW, start_column=1, end_row=S.CUTOFF_ROW, end_column=ncols)
+
+
+def write_table(ws: Worksheet, table: Table, cutoff: str) -> None:
+    """A table sheet: title, cut-off, header (frozen, filtered, repeated when printed), rows."""
+    cols = table.columns
+    ncols = len(cols)
+    _title_rows(ws, table.title, cutoff, ncols)
+    for j, col in enumerate(cols, start=1):
+        cell = put(ws, S.HEADER_ROW, j, col.header)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = HEADER_ALIGN
+        cell.border = BORDER
+    ws.row_dimensions[S.HEADER_ROW].height = 30
+    widths = [[col.header] for col in cols]
+    for i, row in enumerate(table.rows):
+        r = S.FIRST_DATA_ROW + i
+        for j, col in enumerate(cols, start=1):
+            value = col.value(row)
+            fmt = col.number_format(row) if callable(col.number_format) else col.number_format
+            cell = put(ws, r, j, value, fmt)
+            cell.border = BORDER
+            cell.alignment = WRAP_ALIGN if col.wrap else TOP_ALIGN
+            if col.colour is not None:
+                colour = col.colour(row)
+                if colour:
+                    cell.fill = status_fill(colour)
+                    cell.font = status_font(colour, bold=True)
+            widths[j - 1].append(_display_text(value, fmt))
+    last_row = S.FIRST_DATA_ROW + max(len(table.rows), 1) - 1
+    if not table.rows:
+        put(ws, S.FIRST_DATA_ROW, 1, "（本期无记录）").font = NOTE_FONT
+    for j, col in enumerate(cols, start=1):
+        width = col.width or H.column_width(widths[j - 1])
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.freeze_panes = ws.cell(row=S.FIRST_DATA_ROW, column=1 + table.freeze_columns)
+    ws.auto_filter.ref = f"A{S.HEADER_ROW}:{get_column_letter(ncols)}{last_row}"
+    if table.note:
+        note_row = last_row + 2
+        put(ws, note_row, 1, table.note).font = NOTE_FONT
+    _page_setup(ws, f"{S.HEADER_ROW}:{S.HEADER_ROW}", table.title)
+
+
+def _section(ws: Worksheet, row: int, text: str) -> int:
+    put(ws, row, 1, text).font = SECTION_FONT
+    return row + 1
+
+
+def _header(ws: Worksheet, row: int, headers: list[str]) -> int:
+    for j, text in enumerate(headers, start=1):
+        cell = put(ws, row, j, text)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = HEADER_ALIGN
+        cell.border = BORDER
+    return row + 1
+
+
+def _body_row(ws: Worksheet, row: int, values: list[tuple[Any, str | None]]) -> int:
+    for j, (value, fmt) in enumerate(values, start=1):
+        put(ws, row, j, value, fmt).border = BORDER
+    return row + 1
+
+
+def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> None:
+    """总览: forced-run warning (red), quality line, headline figures, status counts overall and
+    by sector, reporting rates, investment against the 1000 亿元 goal."""
+    period = data.period
+    ncols = 9
+    title = f"{S.WORKBOOK_TITLE}（{H.period_label(period)}）"
+    cutoff = f"{H.cutoff_label(period)} · 数据快照 {data.snapshot_id or '未知'}"
+    _title_rows(ws, title, cutoff, ncols)
+    row = S.HEADER_ROW
+    q = data.quality
+    if data.is_forced:
+        reasons = "；".join(q.blocking_failures) or "本期没有质量检查记录"
+        text = (
+            "警告：本报告经 --force 强制生成。本期存在未通过的阻断性数据质量检查或缺少质量检查，"
+            f"数据仅供参考，不得作为正式结论：{reasons}"
+        )
+        cell = put(ws, row, 1, text)
+        cell.font = WARN_FONT
+        cell.fill = WARN_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+        ws.row_dimensions[row].height = 48
+    else:
+        text = f"数据质量：共 {q.n_checks} 项检查，失败 {q.n_failed} 项，警告 {q.n_warned} 项（阻断性检查全部通过）"
+        put(ws, row, 1, text).font = OK_FONT
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+    row += 2
+
+    # 一、主要指标
+    row = _section(ws, row, "一、主要指标")
+    row = _header(ws, row, ["指标", "最新值", "单位", "截至", "目标值", "目标年份", "完成度", "状态"])
+    for h in data.headlines:
+        fmt = H.number_format(h.unit, h.display_scale, h.kind)
+        _body_row(
+            ws,
+            row,
+            [
+                (h.name, None),
+                (H.scaled(h.latest, h.display_scale), fmt),
+                (h.unit, None),
+                (H.period_label(h.as_of_period) if h.as_of_period else "—", None),
+                (H.scaled(h.target, h.display_scale), fmt),
+                (h.target_year, "0"),
+                (h.completion, H.PERCENT_FORMAT),
+                (h.status_label, None),
+            ],
+        )
+        cell = ws.cell(row=row, column=8)
+        cell.fill = status_fill(h.status_colour)
+        cell.font = status_font(h.status_colour, bold=True)
+        row += 1
+    inv = data.investment_total_yuan
+    _body_row(
+        ws,
+        row,
+        [
+            (S.INVESTMENT_LABEL, None),
+            (None if inv is None else inv / S.YI, H.YI_FORMAT),
+            ("亿元", None),
+            (H.period_label(data.investment_as_of) if data.investment_as_of else "—", None),
+            (S.INVESTMENT_TARGET_YUAN / S.YI, H.YI_FORMAT),
+            (2024, "0"),
+            (None if inv is None else inv / S.INVESTMENT_TARGET_YUAN, H.PERCENT_FORMAT),
+            ("超1000亿元", None),
+        ],
+    )
+    row += 2
+
+    # 二、进展状态汇总
+    counts: dict[str, int] = summary["status_counts"]
+    total = sum(counts.values()) or 1
+    row = _section(ws, row, "二、进展状态汇总（按指标计）")
+    row = _header(ws, row, ["状态", "指标数", "占比"])
+    for code in S.STATUS_ORDER:
+        n = counts.get(code, 0)
+        _body_row(ws, row, [(S.STATUS_LABELS[code], None), (n, "0"), (n / total, H.PERCENT_FORMAT)])
+        colour = H.status_colour(code)
+        ws.cell(row=row, column=1).fill = status_fill(colour)
+        ws.cell(row=row, column=1).font = status_font(colour, bold=True)
+        row += 1
+    _body_row(
+        ws, row, [("合计", None), (sum(counts.values()), "0"), (1.0 if counts else None, H.PERCENT_FORMAT)]
+    )
+    row += 2
+
+    # 三、分领域状态
+    row = _section(ws, row, "三、分领域状态（按指标计）")
+    row = _header(ws, row, ["领域", *[S.STATUS_LABELS[c] for c in S.STATUS_ORDER], "合计"])
+    for j, code in enumerate(S.STATUS_ORDER, start=2):
+        colour = H.status_colour(code)
+        ws.cell(row=row - 1, column=j).fill = status_fill(colour)
+        ws.cell(row=row - 1, column=j).font = status_font(colour, bold=True)
+    for sector, by_status in summary["sector_counts"]:
+        values = [(H.sector_name(sector, data.sector_names), None)]
+        values += [(by_status.get(c, 0), "0") for c in S.STATUS_ORDER]
+        values.append((sum(by_status.values()), "0"))
+        row = _body_row(ws, row, values)
+    row += 1
+
+    # 四、报送情况
+    rates = data.rates
+    row = _section(ws, row, "四、报送情况")
+    row = _header(ws, row, ["应报部门数", "已报送", "按时报送", "逾期报送", "未报送", "报送率", "及时率"])
+    row = _body_row(
+        ws,
+        row,
+        [
+            (rates.get("expected"), "0"),
+            (rates.get("actual"), "0"),
+            (rates.get("on_time"), "0"),
+            (rates.get("late"), "0"),
+            (rates.get("missing"), "0"),
+            (rates.get("rate"), H.PERCENT_FORMAT),
+            (rates.get("on_time_rate"), H.PERCENT_FORMAT),
+        ],
+    )
+    row += 1
+    notes = [
+        "说明：完成度 =（最新值 − 基期值）÷（目标值 − 基期值）；时间进度 = 已过时间 ÷ 目标期限；"
+        "完成度不低于时间进度为正常推进，低于时间进度 10 个百分点以内为存在风险，否则为滞后。",
+        "2022 年目标按截至 2022 年 12 月的数据评价，此后按 2024 年目标评价。数值以显示单位列示（如 万架、亿元）。",
+        *data.notes,
+    ]
+    for note in notes:
+        put(ws, row, 1, note).font = NOTE_FONT
+        row += 1
+    widths = [30, 14, 12, 14, 14, 12, 12, 12, 10]
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.freeze_panes = ws.cell(row=S.HEADER_ROW, column=1)
+    _page_setup(ws, f"{S.TITLE_ROW}:{S.CUTOFF_ROW}", title)
+
+
+def build_workbook(data: ReportData, tables: list[Table], summary: dict[str, Any]) -> Workbook:
+    wb = Workbook()
+    cover = wb.active
+    cover.title = S.SHEET_COVER
+    write_cover(cover, data, summary)
+    cutoff = H.cutoff_label(data.period)
+    for table in tables:
+        ws = wb.create_sheet(table.sheet)
+        write_table(ws, table, cutoff)
+    stamp = H.fixed_timestamp(data.period, data.snapshot_at)
+    props = wb.properties
+    props.title = f"{S.WORKBOOK_TITLE}（{H.period_label(data.period)}）"
+    props.subject = f"数据快照 {data.snapshot_id}"
+    props.creator = "newinfra"
+    props.lastModifiedBy = "newinfra"
+    props.created = stamp
+    props.modified = stamp
+    wb.calculation = CalcProperties(fullCalcOnLoad=False)
+    return wb
+
+
+def workbook_bytes(wb: Workbook, stamp: dt.datetime) -> bytes:
+    """Serialise without openpyxl's wall-clock ``modified`` and with fixed zip entry dates."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    return H.normalize_zip(buf.getvalue(), stamp)
+
+
+def render_workbook(data: ReportData, tables: list[Table], summary: dict[str, Any]) -> bytes:
+    wb = build_workbook(data, tables, summary)
+    return workbook_bytes(wb, H.fixed_timestamp(data.period, data.snapshot_at))
+
+
+__all__ = ["Column", "Table", "build_workbook", "put", "render_workbook", "workbook_bytes"]
