@@ -16,3 +16,14 @@ create table if not exists raw.project_registry (
     source_file_id varchar,
     loaded_at timestamp not null
 );
+
+-- One row per load of a project list (the latest load per file; the file is archived by sha256).
+create table if not exists raw.project_registry_loads (
+    file_id varchar primary key,          -- sha256 of the list's bytes
+    original_name varchar not null,       -- as received; never used as a path
+    archive_path varchar not null,        -- archive/<sha[:2]>/<sha>.<ext>, relative to NEWINFRA_HOME
+    loaded_at timestamp not null,         -- UTC
+    rows_loaded integer not null,
+    rows_new integer not null,
+    rows_replaced integer not null
+);
