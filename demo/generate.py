@@ -311,18 +311,16 @@ def template_projects(scenario: Scenario, department_code: str, period: str) -> 
 
 # --- the project library -----------------------------------------------------------------------
 
+# The headers of the office's list, as ``newinfra load-projects`` reads them (ingestion/projects).
 LIBRARY_COLUMNS = (
     ("project_code", "项目编号"),
     ("project_name", "项目名称"),
-    ("sector", "领域代码"),
-    ("sector_name", "所属领域"),
-    ("department_code", "责任单位代码"),
-    ("department_name", "责任单位"),
-    ("prefecture_code", "地区代码"),
-    ("prefecture_name", "所在地区"),
+    ("sector", "所属领域"),
+    ("department", "责任单位"),
+    ("prefecture", "所在地区"),
     ("total_investment", "总投资（万元）"),
     ("start_year", "开工年份"),
-    ("end_year", "计划完工年份"),
+    ("end_year", "完工年份"),
     ("note", "备注"),
 )
 
@@ -345,12 +343,9 @@ def project_library_bytes(plan: Plan, scenario: Scenario) -> bytes:
         row = {
             "project_code": p.project_code,
             "project_name": p.project_name,
-            "sector": p.sector,
-            "sector_name": SI.SECTOR_LABELS_ZH.get(p.sector, p.sector),
-            "department_code": p.department_code,
-            "department_name": dept.name_zh if dept else "",
-            "prefecture_code": p.prefecture_code,
-            "prefecture_name": pref.short_name_zh if pref else "",
+            "sector": SI.SECTOR_LABELS_ZH.get(p.sector, p.sector),
+            "department": dept.name_zh if dept else p.department_code,
+            "prefecture": pref.short_name_zh if pref else p.prefecture_code,
             "total_investment": _wan(p.total_investment_yuan),
             "start_year": p.start_year,
             "end_year": p.end_year,
@@ -358,7 +353,7 @@ def project_library_bytes(plan: Plan, scenario: Scenario) -> bytes:
         }
         for c, (key, _header) in enumerate(LIBRARY_COLUMNS, start=1):
             ws.cell(r, c, row[key])
-    widths = (16, 44, 12, 16, 12, 20, 10, 12, 14, 10, 12, 10)
+    widths = (16, 44, 14, 20, 12, 14, 10, 10, 10)
     for c, width in enumerate(widths, start=1):
         ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width = width
     ws.freeze_panes = "C4"

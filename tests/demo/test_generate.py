@@ -150,7 +150,7 @@ def test_prefecture_splits_add_up(plan, slice_out, manifest):
     assert checked > 5
 
 
-def test_project_sheet_matches_the_library(slice_out, manifest):
+def test_project_sheet_matches_the_library(plan, slice_out, manifest):
     wb = openpyxl.load_workbook(slice_out / manifest["project_library"]["path"])
     ws = wb[S.PROJECT_LIBRARY_SHEET]
     library = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
@@ -165,8 +165,8 @@ def test_project_sheet_matches_the_library(slice_out, manifest):
                 continue
             seen += 1
             code, _name, _sector, _pref, total, month, cumulative, status = r[:8]
-            assert library[code][4] == f["department_code"]
-            assert total == library[code][8]
+            assert library[code][3] == plan.departments[f["department_code"]].name_zh
+            assert total == library[code][5]
             assert 0 <= month <= cumulative <= total
             assert status in SI.PROJECT_STATUSES.values()
     assert seen > 20
