@@ -9,8 +9,8 @@ departments' demo submissions, times ``public_factor`` so the published figures 
 once per source by 8%, for the reconciliation flag). Each file says it is synthetic in its title and
 sources.yml marks it ``is_synthetic: true``. The files, in the units a publisher would use:
 
-- ``telecom_monthly.csv``: 省通信管理局-style monthly statistics, 2022-01..2024-12, province and
-  prefectures: 5G基站数 (万个), 通信光缆线路长度 (万公里), 蜂窝物联网终端用户数 (万户), and province-only
+- ``telecom_monthly.csv``: 省通信管理局-style monthly statistics, 2022-01..2024-12, province (the sum
+  of the printed prefecture figures) and prefectures: 5G基站数 (万个), 通信光缆线路长度 (万公里), 蜂窝物联网终端用户数 (万户), and province-only
   互联网省际出口带宽 (Gbps); plus one indicator the plan does not track (固定互联网宽带接入用户数), which
   the loader reports as unmapped.
 - ``stats_yearbook.xlsx``: a 统计年鉴-style table (title block, header row, unit row, notes below),
@@ -91,17 +91,13 @@ def telecom_csv(plan: Plan) -> bytes:
     for period in period_range(PLAN_FIRST, PLAN_LAST):
         for indicator_id, label, unit, per_unit, decimals, by_prefecture in TELECOM_INDICATORS:
             figures = _published(plan, TELECOM_SOURCE, indicator_id, period)
+            printed = {code: _fmt(value / per_unit, decimals) for code, value in figures.items()}
+            if by_prefecture and plan.indicators[indicator_id].is_additive:
+                # 全省 is the sum of the printed 市(州) figures, as the bureau's own tables add up
+                printed[PROVINCE] = str(sum(Decimal(v) for c, v in printed.items() if c != PROVINCE))
             for code in order if by_prefecture else [PROVINCE]:
-                if code in figures:
-                    writer.writerow(
-                        [
-                            _period_zh(period),
-                            names[code],
-                            label,
-                            unit,
-                            _fmt(figures[code] / per_unit, decimals),
-                        ]
-                    )
+                if code in printed:
+                    writer.writerow([_period_zh(period), names[code], label, unit, printed[code]])
         # an indicator the plan does not track: the loader counts it as unmapped, never drops it silently
         m = period_range(PLAN_FIRST, period).__len__()
         writer.writerow(

@@ -5,6 +5,7 @@ that fetch; the other sources still load."""
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 import pytest
 
@@ -106,7 +107,7 @@ def test_every_source_loads_over_http_with_provenance(http_settings, server):
     )  # fmt: skip
     assert has_time and synthetic
     assert (label, pref, period, unit) == ("5G基站数", "贵阳市", "2024年12月", "万个")
-    assert value == float(written) * 10000
+    assert value == float(Decimal(written) * 10000)
     # the yearbook's unit row and scale: 亿元 -> yuan, a year -> YYYY-12
     assert _query(
         http_settings,
@@ -260,7 +261,7 @@ def test_a_changed_figure_is_a_new_version_and_a_failed_fetch_changes_nothing(ht
         "where source_name = 'telecom_monthly' and indicator_id = 'g5_base_stations' and prefecture_code = 'GZ' "
         "and period = '2024-12' order by 1",
         [result.fetch_id],
-    ) == [(1, float(old_value) * 10000, False), (2, 175000.0, True)]
+    ) == [(1, float(Decimal(old_value) * 10000), False), (2, 175000.0, True)]
     assert _query(
         http_settings, "select count(*) from raw.public_observations where fetch_id = ?", [result.fetch_id]
     ) == [(1,)]
