@@ -109,6 +109,8 @@ def fetch_sources(
     from newinfra.plan import load_plan
 
     sources = list_sources(sources_file)
+    if isinstance(names, str):
+        names = [names]
     if names:
         known = {s.name for s in sources}
         unknown = [n for n in names if n not in known]
