@@ -7,7 +7,6 @@ Every piece of text goes through ``html.escape``. Each indicator's block carries
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 
@@ -18,7 +17,7 @@ from exports.tables import COMPLIANCE_STATUS_ZH, OUTCOME_ZH, status_summary
 
 
 def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    return H.html_text(value)
 
 
 CSS = """
@@ -239,7 +238,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[tuple[str, bool]]], e
 # --- sections -------------------------------------------------------------------------------------------
 def headline_card(h: Headline) -> str:
     value = H.format_figure(h.latest, "", h.display_scale, h.kind)
-    target = H.format_figure(h.target, h.unit, h.display_scale, h.kind)
+    target = "完成" if h.kind == "milestone" else H.format_figure(h.target, h.unit, h.display_scale, h.kind)
     chart = line_chart(
         h.series,
         unit=h.unit,
@@ -264,7 +263,7 @@ def headline_card(h: Headline) -> str:
 def investment_card(data: ReportData) -> str:
     total = data.investment_total_yuan
     share = None if total is None else total / S.INVESTMENT_TARGET_YUAN
-    colour = "grey" if total is None else ("green" if share >= 1 else "yellow")
+    code, label, colour = data.investment_status
     chart = line_chart(
         data.investment_series,
         unit="亿元",
@@ -278,9 +277,9 @@ def investment_card(data: ReportData) -> str:
     value = "—" if total is None else f"{total / S.YI:,.2f}"
     as_of = H.period_label(data.investment_as_of) if data.investment_as_of else "—"
     return (
-        '<div class="card" data-headline="investment">'
+        f'<div class="card" data-headline="investment" data-status="{esc(code)}">'
         f'<div class="name">{esc(S.INVESTMENT_LABEL)}</div>'
-        f'<div class="value">{esc(value)}<small>亿元</small></div>'
+        f'<div class="value">{esc(value)}<small>亿元</small> {pill(label, colour)}</div>'
         f'<div class="meta">截至 {esc(as_of)} · 目标超 1,000亿元 · 完成度 {esc(H.format_percent(share))}</div>'
         f"{progress_bar(share, None, colour)}{chart}</div>"
     )
@@ -289,6 +288,8 @@ def investment_card(data: ReportData) -> str:
 def indicator_block(row: ProgressRow) -> str:
     latest = H.format_figure(row.latest_actual, row.display_unit or row.unit, row.display_scale, row.kind)
     target = H.format_figure(row.target_value, row.display_unit or row.unit, row.display_scale, row.kind)
+    if row.kind == "milestone":
+        target = "完成"
     as_of = H.period_label(row.as_of_period) if row.as_of_period else "—"
     change = ""
     if row.change_since_last_month is not None and row.kind != "milestone":
@@ -309,7 +310,10 @@ def indicator_block(row: ProgressRow) -> str:
 def sector_section(data: ReportData, sector: str) -> str:
     seen: set[str] = set()
     rows = []
-    for row in sorted(data.progress, key=lambda r: (H.status_sort_key(r.status_code), r.indicator_id)):
+    attention = {code: i for i, code in enumerate(S.ATTENTION_ORDER)}
+    for row in sorted(
+        data.progress, key=lambda r: (attention.get(r.status_code, 9), r.indicator_order, r.indicator_id)
+    ):
         if row.sector == sector and row.indicator_id not in seen:
             seen.add(row.indicator_id)
             rows.append(row)

@@ -45,7 +45,7 @@ def read_snapshot(settings: Settings) -> tuple[str, dt.datetime | None, dict[str
     manifest = json.loads(path.read_text(encoding="utf-8"))
     snapshot_id = str(manifest.get("snapshot_id") or "")
     stamp = None
-    for key in ("published_at", "snapshot_at", "created_at", "built_at"):
+    for key in ("built_at", "published_at", "snapshot_at", "created_at"):
         if manifest.get(key):
             stamp = _parse_ts(manifest[key])
             if stamp is not None:
@@ -76,7 +76,7 @@ def quality_gate(
     try:
         with db.write_lock(settings):
             records = latest_results(settings, period)
-    except duckdb.IOException as exc:
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise PlatformError(
             f"无法只读打开仓库读取质量检查结果（可能有其他进程正在写入）：{exc}",
             f"cannot open the warehouse read-only for the quality results (a writer holds it?): {exc}",
@@ -527,11 +527,20 @@ def load_report_data(settings: Settings, period: str, force: bool = False) -> Re
             sector_names = dict(
                 con.execute("select distinct sector, sector_zh from governance.dim_indicator").fetchall()
             )
-    except duckdb.IOException as exc:
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise PlatformError(
             f"无法只读打开已发布的分析库：{exc}",
             f"cannot open the published marts read-only: {exc}",
         ) from exc
+    inv_row = next((r for r in progress if r.indicator_id == S.INVESTMENT_INDICATOR), None)
+    if inv_basis == "indicator" and inv_row is not None:
+        inv_status = (inv_row.status_code, inv_row.status_label, inv_row.status_colour)
+    elif inv_total is not None and inv_total >= S.INVESTMENT_TARGET_YUAN:
+        inv_status = ("achieved", S.STATUS_LABELS["achieved"], "green")
+    elif inv_total is not None:
+        inv_status = ("not_judged", "未评价", "grey")
+    else:
+        inv_status = ("no_data", S.STATUS_LABELS["no_data"], "grey")
     notes = []
     if inv_basis == "projects":
         notes.append("重点项目累计完成投资：本期未报该指标，按重大项目库各项目累计完成投资合计列示。")
@@ -547,6 +556,7 @@ def load_report_data(settings: Settings, period: str, force: bool = False) -> Re
         investment_total_yuan=inv_total,
         investment_as_of=inv_as_of,
         investment_series=inv_series,
+        investment_status=inv_status,
         compliance=compliance,
         rates=rates,
         projects=projects,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import io
 import math
 import re
@@ -99,6 +100,11 @@ _FILENAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 def safe_filename(text: str) -> str:
     return _FILENAME_BAD.sub("_", text).strip(" .") or "_"
+
+
+def html_text(value: object) -> str:
+    """Text for HTML (elements and attribute values): ``html.escape`` with quotes."""
+    return html.escape("" if value is None else str(value), quote=True)
 
 
 def clean_header_text(text: str) -> str:
@@ -207,16 +213,11 @@ def clamp01(x: float | None) -> float:
 ZIP_EPOCH = dt.datetime(1980, 1, 1)
 
 
-def fixed_timestamp(period: str, snapshot_at: dt.datetime | None = None) -> dt.datetime:
-    """The one timestamp a package's files carry (workbook properties, zip entries): the snapshot's
-    time when known, otherwise the end of the period. Never the wall clock. Naive UTC, seconds."""
-    if snapshot_at is not None:
-        if snapshot_at.tzinfo is not None:
-            snapshot_at = snapshot_at.astimezone(dt.UTC).replace(tzinfo=None)
-        stamp = snapshot_at.replace(microsecond=0)
-    else:
-        stamp = dt.datetime.combine(period_end(period), dt.time(0, 0))
-    return max(stamp, ZIP_EPOCH)
+def fixed_timestamp(period: str) -> dt.datetime:
+    """The one timestamp a package's files carry (workbook properties, zip entries): midnight at the
+    start of the period's last day. Derived from the data, never the wall clock and not the publish
+    time either, so re-publishing unchanged data gives byte-identical files."""
+    return max(dt.datetime.combine(period_end(period), dt.time(0, 0)), ZIP_EPOCH)
 
 
 def normalize_zip(data: bytes, stamp: dt.datetime) -> bytes:

@@ -116,6 +116,7 @@ class ReportData:
     investment_total_yuan: float | None
     investment_as_of: str | None
     investment_series: tuple[tuple[str, float], ...] = ()
+    investment_status: tuple[str, str, str] = ("no_data", "无数据", "grey")  # code, label, colour
     compliance: list[dict[str, Any]] = field(default_factory=list)
     rates: dict[str, Any] = field(default_factory=dict)
     projects: list[dict[str, Any]] = field(default_factory=list)

@@ -59,10 +59,13 @@ def package_dir(settings: Settings, period: str) -> Path:
 
 
 def generated_at(data: ReportData) -> str:
-    """The manifest's generated_at: the published snapshot's time (not the wall clock), so the same
-    data gives a byte-identical package; the wall-clock time of each publication is recorded in
-    ops.report_publications.published_at."""
-    return H.fixed_timestamp(data.period, data.snapshot_at).isoformat() + "Z"
+    """The manifest's generated_at: the published snapshot's build time (``built_at`` of
+    published/manifest.json), not the wall clock, so building twice from one snapshot gives a
+    byte-identical package; without a snapshot time, the period's end. The wall-clock time of each
+    build is recorded in ops.report_publications.published_at."""
+    if data.snapshot_at is not None:
+        return data.snapshot_at.replace(microsecond=0).isoformat() + "Z"
+    return H.fixed_timestamp(data.period).isoformat() + "Z"
 
 
 def file_entry(root: Path, path: Path, kind: str, **extra: Any) -> dict[str, Any]:
@@ -201,7 +204,7 @@ def write_package(
             if templates_writer is not None:
                 tdir = tmp / S.TEMPLATES_DIR
                 tdir.mkdir()
-                stamp = H.fixed_timestamp(data.period, data.snapshot_at)
+                stamp = H.fixed_timestamp(data.period)
                 for code, path in templates_writer(tdir):
                     path.write_bytes(H.normalize_zip(path.read_bytes(), stamp))
                     files.append(file_entry(tmp, path, "template", department_code=code))

@@ -39,6 +39,8 @@ FONT_NAME = "等线"
 # DESIGN.md "Progress": code -> label, colour group. The label in the mart wins when present;
 # these are the fallback and the order of every summary.
 STATUS_ORDER = ("achieved", "on_track", "at_risk", "behind", "overdue", "no_data")
+# The briefing lists each sector's indicators needing attention first.
+ATTENTION_ORDER = ("overdue", "behind", "at_risk", "no_data", "on_track", "achieved")
 STATUS_LABELS = {
     "achieved": "已完成",
     "on_track": "正常推进",

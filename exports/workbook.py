@@ -246,9 +246,12 @@ def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> Non
             (S.INVESTMENT_TARGET_YUAN / S.YI, H.YI_FORMAT),
             (2024, "0"),
             (None if inv is None else inv / S.INVESTMENT_TARGET_YUAN, H.PERCENT_FORMAT),
-            ("超1000亿元", None),
+            (data.investment_status[1], None),
         ],
     )
+    cell = ws.cell(row=row, column=8)
+    cell.fill = status_fill(data.investment_status[2])
+    cell.font = status_font(data.investment_status[2], bold=True)
     row += 2
 
     # 二、进展状态汇总
@@ -325,7 +328,7 @@ def build_workbook(data: ReportData, tables: list[Table], summary: dict[str, Any
     for table in tables:
         ws = wb.create_sheet(table.sheet)
         write_table(ws, table, cutoff)
-    stamp = H.fixed_timestamp(data.period, data.snapshot_at)
+    stamp = H.fixed_timestamp(data.period)
     props = wb.properties
     props.title = f"{S.WORKBOOK_TITLE}（{H.period_label(data.period)}）"
     props.subject = f"数据快照 {data.snapshot_id}"
@@ -347,7 +350,7 @@ def workbook_bytes(wb: Workbook, stamp: dt.datetime) -> bytes:
 
 def render_workbook(data: ReportData, tables: list[Table], summary: dict[str, Any]) -> bytes:
     wb = build_workbook(data, tables, summary)
-    return workbook_bytes(wb, H.fixed_timestamp(data.period, data.snapshot_at))
+    return workbook_bytes(wb, H.fixed_timestamp(data.period))
 
 
 __all__ = ["Column", "Table", "build_workbook", "put", "render_workbook", "workbook_bytes"]

@@ -240,6 +240,7 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False) -> Report
         investment_total_yuan=812.5e8,
         investment_as_of=period,
         investment_series=(("2024-04", 780e8), ("2024-05", 800e8), ("2024-06", 812.5e8)),
+        investment_status=("on_track", "正常推进", "green"),
         compliance=[
             {
                 "department_code": "BDB",

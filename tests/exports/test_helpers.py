@@ -123,10 +123,9 @@ def test_labels():
     assert H.clean_header_text("A&B") == "A&&B"
 
 
-def test_fixed_timestamp_uses_snapshot_then_period_end():
+def test_fixed_timestamp_is_the_period_end():
     assert H.fixed_timestamp("2024-06") == dt.datetime(2024, 6, 30)
-    snap = dt.datetime(2024, 7, 6, 1, 2, 3, 999, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    assert H.fixed_timestamp("2024-06", snap) == dt.datetime(2024, 7, 5, 17, 2, 3)
+    assert H.fixed_timestamp("2024-02") == dt.datetime(2024, 2, 29)
 
 
 def _zip(entries: dict[str, bytes], when: tuple) -> bytes:
