@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from demo import settings as S
-from demo.curves import PREFECTURE_WEIGHTS, curve_for, split_by_prefecture
+from demo.curves import BASE_PERIOD, PREFECTURE_WEIGHTS, curve_for, split_by_prefecture
 from newinfra.periods import add_months, due_date, month_index, period_end, period_range
-from newinfra.plan import Plan
+from newinfra.plan import Indicator, Plan
 
 PROVINCE = "GZ"
 
@@ -281,17 +281,56 @@ def department_values(
             else:
                 values[(ind.indicator_id, PROVINCE)] = invest[PROVINCE]
             continue
-        total = curve_for(plan, ind.indicator_id).value(period)
+        total = true_value(plan, ind.indicator_id, period)
         if ind.is_by_prefecture:
-            values.update(
-                {
-                    (ind.indicator_id, c): v
-                    for c, v in split_by_prefecture(plan, ind.indicator_id, total).items()
-                }
-            )
+            for code, v in split_by_prefecture(plan, ind.indicator_id, total).items():
+                values[(ind.indicator_id, code)] = _within_bounds(ind, v)
         else:
             values[(ind.indicator_id, PROVINCE)] = total
     return values
+
+
+def _within_bounds(ind: Indicator, value: float) -> float:
+    """A value a department can report: within the indicator's bounds (a percentage within 0–100)."""
+    low, high = ind.value_min, ind.value_max
+    if ind.unit.strip() == "%":
+        low = 0.0 if low is None else low
+        high = 100.0 if high is None else high
+    if high is not None and value > high:
+        value = high
+    if low is not None and value < low:
+        value = low
+    return value
+
+
+_SERIES: dict[int, tuple[Plan, dict[str, dict[str, float]]]] = {}
+
+
+def true_value(plan: Plan, indicator_id: str, period: str) -> float:
+    """The province value a department reports: the curve (demo/curves.py), kept within the
+    indicator's bounds, and never below an earlier month for a cumulative indicator (the curves can
+    dip between their 2022 and 2024 goals, and "early" goals can overshoot 100%)."""
+    held = _SERIES.setdefault(id(plan), (plan, {}))[1]  # holding the plan keeps its id unique
+    series = held.get(indicator_id)
+    if series is None:
+        series = held[indicator_id] = _series(plan, indicator_id)
+    if period in series:
+        return series[period]
+    ind = plan.indicators[indicator_id]
+    return _within_bounds(ind, curve_for(plan, indicator_id).value(period))
+
+
+def _series(plan: Plan, indicator_id: str) -> dict[str, float]:
+    ind = plan.indicators[indicator_id]
+    curve = curve_for(plan, indicator_id)
+    out, running = {}, None
+    for p in period_range(BASE_PERIOD, S.LAST_PERIOD):
+        value = curve.value(p)
+        if ind.kind == "cumulative":
+            running = value if running is None else max(running, value)
+            value = running
+        out[p] = _within_bounds(ind, value)
+    return out
 
 
 # --- the files ---------------------------------------------------------------------------------

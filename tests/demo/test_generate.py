@@ -18,9 +18,8 @@ import openpyxl
 import pytest
 
 from demo import settings as S
-from demo.curves import curve_for
 from demo.generate import generate, read_manifest
-from demo.scenario import MISTAKES, build_scenario
+from demo.scenario import MISTAKES, build_scenario, true_value
 from ingestion.submissions import settings as SI
 from newinfra.periods import add_months, due_date, period_range
 from newinfra.plan import load_plan
@@ -144,7 +143,7 @@ def test_prefecture_splits_add_up(plan, slice_out, manifest):
             if ind_id == S.INVESTMENT_INDICATOR_ID:
                 expected = manifest["project_library"]["cumulative_completed_yuan_by_period"][f["period"]]
             else:
-                expected = curve_for(plan, ind_id).value(f["period"])
+                expected = true_value(plan, ind_id, f["period"])
             assert sum(cells.values()) == pytest.approx(expected), (f["path"], ind_id)
             checked += 1
     assert checked > 5

@@ -4,13 +4,13 @@ up to the plan's investment target."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 
 import pytest
 
 from demo import settings as S
-from demo.curves import curve_for
 from demo.scenario import (
     MISTAKES,
     PROVINCE,
@@ -18,8 +18,9 @@ from demo.scenario import (
     department_values,
     project_rows,
     sector_departments,
+    true_value,
 )
-from newinfra.periods import due_date, period_range
+from newinfra.periods import due_date, period_end, period_range
 from newinfra.plan import load_plan
 
 
@@ -55,9 +56,9 @@ def test_lateness_matches_received_time(scenario):
     for f in scenario.files:
         local_day = f.received_at.date()
         assert f.is_late == (local_day > due_date(f.period, scenario.on_time_days)), f
-        assert local_day > due_date(f.period, 0) - __import__("datetime").timedelta(days=1)
+        assert local_day > period_end(f.period)
         # working hours: the UTC date is the local date, so either reading agrees on lateness
-        assert f.received_at.astimezone(__import__("datetime").UTC).date() == local_day
+        assert f.received_at.astimezone(dt.UTC).date() == local_day
 
 
 def test_each_mistake_is_planned_once(scenario):
@@ -109,7 +110,22 @@ def test_prefecture_splits_add_up_and_no_province_row_for_split_indicators(plan)
                 continue
             assert PROVINCE not in rows and len(rows) == 10
             if ind.is_additive and ind.indicator_id != S.INVESTMENT_INDICATOR_ID:
-                assert sum(rows.values()) == pytest.approx(curve_for(plan, ind.indicator_id).value("2023-07"))
+                assert sum(rows.values()) == pytest.approx(true_value(plan, ind.indicator_id, "2023-07"))
+
+
+def test_reported_values_are_valid_and_cumulatives_never_fall(plan, scenario):
+    """What the ingester would flag or reject by accident (a cumulative that falls, 106%) never happens
+    outside the deliberate mistakes: every value within bounds, every cumulative row non-decreasing."""
+    previous: dict = {}
+    for period in period_range(S.FIRST_PERIOD, S.LAST_PERIOD):
+        for dept in plan.reporting_departments():
+            for (ind_id, pref), value in department_values(plan, dept, period, scenario.projects).items():
+                ind = plan.indicators[ind_id]
+                high = 100.0 if ind.unit == "%" else ind.value_max
+                assert (ind.value_min is None or value >= ind.value_min) and (high is None or value <= high)
+                if ind.kind == "cumulative":
+                    assert value >= previous.get((ind_id, pref), value), (ind_id, pref, period)
+                previous[(ind_id, pref)] = value
 
 
 def test_projects_add_up_to_the_investment_target(plan, scenario):
