@@ -114,7 +114,7 @@ def parse_rows(grid: list[list[object]], plan: Plan) -> tuple[list[RegistryRow],
             )
 
         code = _norm(cell["project_code"]).upper()
-        name = _norm(cell["project_name"])
+        name = cell_text(cell["project_name"]).strip()  # as written (no NFKC: keep （）)
         if not code:
             err("project_code", "项目编号为空", "project code is empty")
             continue

@@ -1,0 +1,154 @@
+"""Safety: a crash inside the load leaves nothing half-loaded (exception, and a killed process); two
+concurrent ingests both land; spoofed and tampered files are quarantined with their reasons."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import openpyxl
+import pytest
+from conftest import ON_TIME, PERIOD, check_invariant, counts, query, set_mtime
+
+from ingestion.submissions import ingest_paths, store
+from ingestion.submissions import settings as S
+
+EMPTY = {"submission_files": 0, "submission_values": 0, "submission_projects": 0, "submission_rejections": 0}
+
+
+def _bad_and_good(maker):
+    """A file with accepted and rejected rows, so every insert of the load has something to write."""
+    return maker.filled(overrides={("g5_base_stations", "GY"): "约15万"})
+
+
+@pytest.mark.parametrize("stage", ["values", "projects", "rejections", "ledger"])
+def test_exception_inside_the_load_leaves_nothing(settings, maker, monkeypatch, stage):
+    landed = maker.drop(_bad_and_good(maker), "CA")
+
+    def explode(at):
+        if at == stage:
+            raise RuntimeError(f"simulated failure after the {at} insert")
+
+    monkeypatch.setattr(store, "between_inserts", explode)
+    [result] = ingest_paths(settings)
+    assert result.status == "error" and "simulated failure" in result.error
+    assert counts(settings) == EMPTY  # rolled back: no partial rows
+    assert landed.exists()  # not handled: stays in the landing folder
+    assert not list(settings.feedback.rglob("*.xlsx"))
+
+    monkeypatch.setattr(store, "between_inserts", None)
+    [again] = ingest_paths(settings)
+    assert again.status == "partially_loaded" and again.rows_accepted == 41 and again.rows_rejected == 1
+    assert counts(settings) == {
+        "submission_files": 1, "submission_values": 41, "submission_projects": 0, "submission_rejections": 1,
+    }  # fmt: skip
+    assert not landed.exists()
+    check_invariant(settings)
+
+
+def test_killed_process_mid_load_leaves_nothing_then_rerun_loads_all(settings, maker, home):
+    landed = maker.drop(_bad_and_good(maker), "CA")
+    script = textwrap.dedent(
+        """
+        import os, sys
+        sys.path.insert(0, os.getcwd())
+        from ingestion.submissions import ingest_paths, store
+        def die(stage):
+            if stage == "rejections":
+                os._exit(17)  # killed between two inserts of one transaction
+        store.between_inserts = die
+        ingest_paths()
+        """
+    )
+    env = {**os.environ, "NEWINFRA_HOME": str(home)}
+    from newinfra.settings import PROJECT_ROOT
+
+    child = subprocess.run([sys.executable, "-c", script], env=env, cwd=PROJECT_ROOT, timeout=120)
+    assert child.returncode == 17
+    assert counts(settings) == EMPTY
+    assert landed.exists()
+    [result] = ingest_paths(settings)
+    assert result.status == "partially_loaded" and result.rows_total == 42
+    assert counts(settings)["submission_values"] == 41
+    check_invariant(settings)
+
+
+def test_two_concurrent_ingests_both_land(settings, maker, home, tmp_path):
+    files = {}
+    for dept in ("CA", "BDB"):
+        folder = tmp_path / f"drop_{dept}"
+        folder.mkdir()
+        path = folder / "报送.xlsx"
+        path.write_bytes(maker.filled(dept).read_bytes())
+        set_mtime(path, ON_TIME)
+        files[dept] = path
+    env = {**os.environ, "NEWINFRA_HOME": str(home)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "newinfra.cli", "ingest", str(path), "--department", dept, "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for dept, path in files.items()
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+        [result] = [json.loads(line) for line in out.splitlines()]
+        assert result["status"] == "loaded"
+    rows = query(
+        settings,
+        "select department_code, status, rows_total, rows_accepted from raw.submission_files order by 1",
+    )
+    n_bdb = query(settings, "select count(*) from raw.submission_values where department_code = 'BDB'")[0][0]
+    assert rows == [("BDB", "loaded", n_bdb, n_bdb), ("CA", "loaded", 42, 42)]
+    check_invariant(settings)
+
+
+def test_spoofed_files_are_quarantined_with_their_reason(settings, maker):
+    maker.drop(maker.filled("BDB"), "CA", "冒名.xlsx")  # metadata names BDB, sent from CA's folder
+    maker.drop(maker.filled("CA"), None, "根目录.xlsx")  # at the landing root: no sender
+    results = {r.original_name: r for r in ingest_paths(settings)}
+    spoof, root = results["冒名.xlsx"], results["根目录.xlsx"]
+    assert spoof.status == root.status == "quarantined"
+    assert spoof.quarantine_reason_code == "spoof_department_mismatch"
+    assert "BDB" in spoof.quarantine_reason_zh and "CA" in spoof.quarantine_reason_zh
+    assert spoof.department_code == "CA" and spoof.sender_department_code == "CA"  # the sender's file
+    assert root.quarantine_reason_code == "spoof_landing_root" and root.sender_department_code is None
+    assert (settings.quarantine / "CA" / f"{spoof.content_sha256}.reason.txt").exists()
+    assert (settings.quarantine / "_unknown" / f"{root.content_sha256}.reason.txt").exists()
+    # the sender gets feedback explaining why
+    wb = openpyxl.load_workbook(settings.home / spoof.feedback_path)
+    text = [c.value for row in wb[S.FEEDBACK_SHEET_SUMMARY].iter_rows() for c in row if c.value]
+    assert spoof.quarantine_reason_zh in text and spoof.quarantine_reason_en in text
+    assert spoof.feedback_path.startswith(f"feedback/CA/{PERIOD}/反馈_CA_{PERIOD}_")
+    assert counts(settings)["submission_values"] == 0
+
+
+def test_tampered_metadata_is_quarantined(settings, maker):
+    path = maker.filled()
+    wb = openpyxl.load_workbook(path)
+    ws = wb[S.SHEET_META]
+    ws.sheet_state = "visible"  # someone unhid the metadata sheet and moved the file to last month
+    for r in range(1, ws.max_row + 1):
+        if ws.cell(r, 1).value == S.META_PERIOD:
+            ws.cell(r, 2).value = "2024-05"
+    wb.save(path)
+    maker.drop(path, "CA")
+    [result] = ingest_paths(settings)
+    assert result.status == "quarantined" and result.quarantine_reason_code == "signature_mismatch"
+    assert "签名" in result.quarantine_reason_zh and "signature" in result.quarantine_reason_en
+    assert counts(settings)["submission_values"] == 0
+
+
+def test_another_secret_means_every_signature_fails(settings, maker):
+    import dataclasses
+
+    maker.drop(maker.filled(), "CA")
+    [result] = ingest_paths(dataclasses.replace(settings, template_secret="rotated"))
+    assert result.quarantine_reason_code == "signature_mismatch"
