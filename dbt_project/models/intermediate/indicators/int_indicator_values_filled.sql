@@ -84,8 +84,8 @@ joined as (
         chosen.value as reported_value,
         chosen.department_code,
         chosen.file_id,
-        coalesce(chosen.is_flagged, false) as is_flagged,
-        indicators.kind
+        indicators.kind,
+        coalesce(chosen.is_flagged, false) as is_flagged
 
     from grid
     left join chosen

@@ -51,10 +51,6 @@ prefecture_sums as (
 province_months as (
 
     select
-        coalesce(prefecture_sums.indicator_id, reported_province.indicator_id) as indicator_id,
-        coalesce(prefecture_sums.period_month, reported_province.period_month) as period_month,
-        coalesce(indicators.is_additive, false)
-        and coalesce(prefecture_sums.n_prefectures_with_value, 0) > 0 as is_sum_of_prefectures,
         prefecture_sums.value_sum,
         prefecture_sums.n_prefectures_with_value,
         prefecture_sums.n_prefectures_reported,
@@ -64,7 +60,11 @@ province_months as (
         reported_province.reported_value as province_reported_value,
         reported_province.last_reported_month as province_last_reported_month,
         reported_province.department_code,
-        reported_province.is_flagged as province_flagged
+        reported_province.is_flagged as province_flagged,
+        coalesce(prefecture_sums.indicator_id, reported_province.indicator_id) as indicator_id,
+        coalesce(prefecture_sums.period_month, reported_province.period_month) as period_month,
+        coalesce(indicators.is_additive, false)
+        and coalesce(prefecture_sums.n_prefectures_with_value, 0) > 0 as is_sum_of_prefectures
 
     from prefecture_sums
     full outer join reported_province

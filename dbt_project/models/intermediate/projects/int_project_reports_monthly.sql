@@ -27,8 +27,8 @@ latest_reports as (
 
     select
         project_rows.*,
-        coalesce(files.file_version, 0) as file_version,
-        files.received_at
+        files.received_at,
+        coalesce(files.file_version, 0) as file_version
 
     from project_rows
     inner join files

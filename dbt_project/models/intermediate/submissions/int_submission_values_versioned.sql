@@ -21,10 +21,10 @@ accepted_files as (
 
     select
         file_id,
-        coalesce(file_version, 0) as file_version,
         received_at,
         is_after_publication,
-        is_late
+        is_late,
+        coalesce(file_version, 0) as file_version
 
     from files
     where is_accepted

@@ -84,14 +84,14 @@ final as (
         pivoted.base_stations_yoy_change,
         pivoted.base_stations_yoy_change_share,
         pivoted.share_of_province_base_stations,
-        case when pivoted.prefecture_code = 'GZ' then base_station_target.target_year end
-            as base_stations_target_year,
-        case when pivoted.prefecture_code = 'GZ' then base_station_target.target_value end
-            as base_stations_target,
         pivoted.village_coverage_rate,
         pivoted.village_coverage_rate_mom_change,
         pivoted.village_coverage_rate_yoy_change,
         village_target.target_value as village_coverage_target_rate,
+        case when pivoted.prefecture_code = 'GZ' then base_station_target.target_year end
+            as base_stations_target_year,
+        case when pivoted.prefecture_code = 'GZ' then base_station_target.target_value end
+            as base_stations_target,
         pivoted.village_coverage_rate - village_target.target_value as village_coverage_gap_to_target,
         pivoted.county_full_coverage_done >= 1 as is_county_full_coverage_done
 

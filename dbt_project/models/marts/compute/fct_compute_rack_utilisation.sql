@@ -45,11 +45,12 @@ racks as (
             as is_reported_rate_carried_forward
 
     from monthly
-    where indicator_id in (
-        '{{ var("racks_total_indicator_id") }}',
-        '{{ var("racks_used_indicator_id") }}',
-        '{{ var("rack_utilisation_indicator_id") }}'
-    )
+    where
+        indicator_id in (
+            '{{ var("racks_total_indicator_id") }}',
+            '{{ var("racks_used_indicator_id") }}',
+            '{{ var("rack_utilisation_indicator_id") }}'
+        )
     group by period, period_month, prefecture_code, prefecture_name_zh, prefecture_sort_order
 
 ),

@@ -50,12 +50,12 @@ final as (
         departments.name_zh,
         departments.name_en,
         departments.role,
+        departments.sort_order,
         case departments.role
             when 'convener' then '召集单位'
             when 'deputy' then '副召集单位'
             when 'member' then '成员单位'
         end as role_zh,
-        departments.sort_order,
         coalesce(indicators_led.n_indicators_reported, 0) as n_indicators_reported,
         coalesce(indicators_led.n_indicators_reported, 0) > 0 as is_reporting_department,
         coalesce(task_roles.n_tasks_lead, 0) as n_tasks_lead,

@@ -70,6 +70,10 @@ final as (
         tasks.section_zh,
         tasks.name_zh,
         tasks.plan_part,
+        lead_and_co.lead_department_codes,
+        lead_and_co.lead_department_names_zh,
+        lead_and_co.co_department_codes,
+        lead_and_co.co_department_names_zh,
         case tasks.plan_part
             when 'main' then '主方案'
             when 'A3' then '附件3'
@@ -77,11 +81,7 @@ final as (
             when 'A5' then '附件5'
             when 'A6' then '附件6'
         end as plan_part_zh,
-        coalesce(indicator_counts.n_indicators, 0) as n_indicators,
-        lead_and_co.lead_department_codes,
-        lead_and_co.lead_department_names_zh,
-        lead_and_co.co_department_codes,
-        lead_and_co.co_department_names_zh
+        coalesce(indicator_counts.n_indicators, 0) as n_indicators
 
     from tasks
     left join indicator_counts

@@ -58,7 +58,7 @@ final as (
         versioned.previous_value,
         versioned.previous_file_id,
         versioned.previous_file_version,
-        versioned.value - versioned.previous_value as change,
+        versioned.value - versioned.previous_value as value_change,
         {{ change_share('versioned.value - versioned.previous_value', 'versioned.previous_value') }}
             as change_share,
         versioned.previous_value is null as is_new_row,

@@ -34,24 +34,34 @@ progress as (
 
 ),
 
-task_indicator_departments as (
+assignments as (
 
     select
         responsibilities.task_id,
         responsibilities.indicator_id,
-        string_agg(responsibilities.department_code, ',' order by departments.sort_order)
-            filter (where responsibilities.role = 'lead') as lead_department_codes,
-        string_agg(departments.name_zh, '、' order by departments.sort_order)
-            filter (where responsibilities.role = 'lead') as lead_department_names_zh,
-        string_agg(responsibilities.department_code, ',' order by departments.sort_order)
-            filter (where responsibilities.role = 'co') as co_department_codes,
-        string_agg(departments.name_zh, '、' order by departments.sort_order)
-            filter (where responsibilities.role = 'co') as co_department_names_zh
+        responsibilities.role,
+        responsibilities.department_code,
+        departments.name_zh,
+        departments.sort_order
 
     from responsibilities
     left join departments
         on responsibilities.department_code = departments.department_code
-    group by responsibilities.task_id, responsibilities.indicator_id
+
+),
+
+task_indicator_departments as (
+
+    select
+        task_id,
+        indicator_id,
+        string_agg(department_code, ',' order by sort_order) filter (where role = 'lead') as lead_department_codes,
+        string_agg(name_zh, '、' order by sort_order) filter (where role = 'lead') as lead_department_names_zh,
+        string_agg(department_code, ',' order by sort_order) filter (where role = 'co') as co_department_codes,
+        string_agg(name_zh, '、' order by sort_order) filter (where role = 'co') as co_department_names_zh
+
+    from assignments
+    group by task_id, indicator_id
 
 ),
 

@@ -59,10 +59,10 @@ final as (
         telemedicine.is_carried_forward,
         telemedicine.mom_change as person_times_this_month,
         telemedicine.person_times_same_month_last_year,
-        telemedicine.mom_change - telemedicine.person_times_same_month_last_year
-            as person_times_this_month_yoy_change,
         telemedicine.yoy_change as person_times_last_12_months,
         telemedicine.share_of_province,
+        telemedicine.mom_change - telemedicine.person_times_same_month_last_year
+            as person_times_this_month_yoy_change,
         telemedicine.value / 1e4 as person_times_cumulative_wan,
         case when telemedicine.prefecture_code = 'GZ' then province_target.target_year end as target_year,
         case when telemedicine.prefecture_code = 'GZ' then province_target.target_value end

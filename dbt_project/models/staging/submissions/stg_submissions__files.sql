@@ -10,6 +10,7 @@ renamed as (
 
     select
         file_id,
+        content_sha256,
         original_name,
         archive_path,
         sender_department_code,
@@ -18,6 +19,7 @@ renamed as (
         {{ period_to_month('period') }} as period_month,
         template_version,
         file_format,
+        file_encoding,
         received_at,
         version as file_version,
         status as file_status,

@@ -13,6 +13,7 @@ renamed as (
         sheet_name,
         row_number,
         column_name,
+        column_letter,
         value_as_written,
         reason_code,
         reason_zh,
