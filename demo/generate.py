@@ -491,23 +491,43 @@ def _readme(scenario: Scenario, manifest: dict, plan: Plan) -> str:
         "| 报送期 | 目录（报送单位） | 错误 | 预期结果 | 原因代码 |",
         "|---|---|---|---|---|",
     ]
+
+    def name(code: str) -> str:
+        return f"{code} {plan.departments[code].name_zh}" if code in plan.departments else code
+
     for m in manifest["mistakes"]:
-        name = (
-            plan.departments[m["department_code"]].name_zh if m["department_code"] in plan.departments else ""
-        )
         codes = ", ".join(m["expected_reason_codes"]) or "—"
+        what = m["description_zh"]
+        if m["other_department_code"]:
+            what += f"（{name(m['other_department_code'])} 的报表）"
         lines.append(
-            f"| {m['period']} | {m['department_code']} {name} | {m['description_zh']} | {m['expected_status']} | {codes} |"
+            f"| {m['period']} | {name(m['department_code'])} | {what} | {m['expected_status']} | {codes} |"
         )
+    last = scenario.last_period
+    late_last = sorted(
+        {f["folder_department_code"] for f in manifest["files"] if f["period"] == last and f["is_late"]}
+    )
+    missing_last = sorted(x["department_code"] for x in manifest["missing"] if x["period"] == last)
     lines += [
         "",
-        "## 报送习惯 / reporting habits",
+        f"## 最后一个报送期 {last} / the last period",
+        "",
+        f"- 逾期报送 / late: {'、'.join(name(d) for d in late_last) or '无'}",
+        f"- 未报送 / missing: {'、'.join(name(d) for d in missing_last) or '无'}",
+        "",
+        "## 各单位报送习惯、逾期与缺报 / habits, late files and missing months per department",
         "",
         "punctual 按时；usual 偶尔逾期；sloppy 常逾期、偶尔缺报。",
         "",
+        "| 单位 | 习惯 | 逾期文件数 | 缺报的报送期 |",
+        "|---|---|---|---|",
     ]
     for d, habit in sorted(scenario.habits.items()):
-        lines.append(f"- {d} {plan.departments[d].name_zh if d in plan.departments else ''}: {habit}")
+        if d not in manifest["written_folders"]:
+            continue
+        late = sum(1 for f in manifest["files"] if f["folder_department_code"] == d and f["is_late"])
+        missed = [x["period"] for x in manifest["missing"] if x["department_code"] == d]
+        lines.append(f"| {name(d)} | {habit} | {late} | {'、'.join(missed) or '—'} |")
     lines.append("")
     return "\n".join(lines)
 
