@@ -75,23 +75,24 @@ class GenerateResult:
 # --- determinism helpers (pure) ------------------------------------------------------------------
 
 _CORE_TIME = re.compile(r"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
-_CORE_DESCRIPTION = re.compile(r"<dc:description>.*?</dc:description>", re.S)
+_CORE_DESCRIPTION = re.compile(r"<dc:description>(.*?)</dc:description>", re.S)
 
 
 def _utc_text(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def normalise_xlsx(data: bytes, when: dt.datetime) -> bytes:
+def normalise_xlsx(data: bytes, when: dt.datetime, created: dt.datetime | None = None) -> bytes:
     """The same workbook with fixed zip entry times, and document properties that say when it was
-    saved (``when``) and that it is synthetic: two runs give the same bytes."""
+    saved (``when``; ``created`` too when given, else the template's own fixed value is kept) and that
+    it is synthetic: two runs give the same bytes."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             payload = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                payload = _fix_core(payload.decode("utf-8"), when).encode("utf-8")
+                payload = _fix_core(payload.decode("utf-8"), when, created).encode("utf-8")
             entry = zipfile.ZipInfo(info.filename, date_time=S.ZIP_DATE_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.create_system = 3
@@ -100,13 +101,20 @@ def normalise_xlsx(data: bytes, when: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def _fix_core(xml: str, when: dt.datetime) -> str:
-    stamp = _utc_text(when)
-    xml = _CORE_TIME.sub(lambda m: f"{m.group(1)}{stamp}{m.group(3)}", xml)
-    description = f"<dc:description>{S.SYNTHETIC_LABEL} / {S.SYNTHETIC_LABEL_EN}</dc:description>"
-    if _CORE_DESCRIPTION.search(xml):
-        return _CORE_DESCRIPTION.sub(description, xml)
-    return xml.replace("</cp:coreProperties>", f"{description}</cp:coreProperties>")
+def _fix_core(xml: str, when: dt.datetime, created: dt.datetime | None) -> str:
+    stamps = {"modified": _utc_text(when), "created": _utc_text(created) if created else None}
+    xml = _CORE_TIME.sub(
+        lambda m: f"{m.group(1)}{stamps[m.group(2)]}{m.group(3)}" if stamps[m.group(2)] else m.group(0), xml
+    )
+    label = f"{S.SYNTHETIC_LABEL} / {S.SYNTHETIC_LABEL_EN}"
+    found = _CORE_DESCRIPTION.search(xml)
+    if found:  # keep what the template wrote (its kind and version), add the label
+        kept = found.group(1).strip()
+        text = f"{kept}; {label}" if kept and label not in kept else (kept or label)
+        return xml[: found.start()] + f"<dc:description>{text}</dc:description>" + xml[found.end() :]
+    return xml.replace(
+        "</cp:coreProperties>", f"<dc:description>{label}</dc:description></cp:coreProperties>"
+    )
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -364,7 +372,7 @@ def project_library_bytes(plan: Plan, scenario: Scenario) -> bytes:
 
 def write_project_library(path: Path, plan: Plan, scenario: Scenario) -> str:
     when = _library_time(scenario)
-    data = normalise_xlsx(project_library_bytes(plan, scenario), when)
+    data = normalise_xlsx(project_library_bytes(plan, scenario), when, created=when)
     _write_bytes(path, data, when)
     return sha256_bytes(data)
 

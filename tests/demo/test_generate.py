@@ -256,3 +256,35 @@ def test_full_scenario_missing_and_late_are_listed(full_scenario):
     files = full_scenario.files
     assert sum(1 for f in files if f.is_late) > 20
     assert len(full_scenario.missing) >= S.LAST_PERIOD_MISSING
+
+
+def test_normalise_xlsx_removes_save_times():
+    """Two saves of the same workbook at different times normalise to the same bytes."""
+    import zipfile
+
+    from demo.generate import normalise_xlsx
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "示例"
+    buf = io.BytesIO()
+    wb.save(buf)
+    first = buf.getvalue()
+    src = zipfile.ZipFile(io.BytesIO(first))
+    later = io.BytesIO()
+    with zipfile.ZipFile(later, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            payload = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                text = payload.decode()
+                start = text.index("<dcterms:modified")
+                end = text.index("</dcterms:modified>")
+                head = text[start : text.index(">", start) + 1]
+                payload = (text[:start] + head + "1999-09-09T09:09:09Z" + text[end:]).encode()
+            entry = zipfile.ZipInfo(info.filename, date_time=(1999, 9, 9, 9, 9, 8))
+            dst.writestr(entry, payload, zipfile.ZIP_DEFLATED)
+    second = later.getvalue()
+    assert first != second
+    when = dt.datetime(2024, 7, 3, 10, 0, tzinfo=dt.UTC)
+    assert normalise_xlsx(first, when, created=when) == normalise_xlsx(second, when, created=when)
+    core = zipfile.ZipFile(io.BytesIO(normalise_xlsx(first, when))).read("docProps/core.xml").decode()
+    assert "2024-07-03T10:00:00Z</dcterms:modified>" in core and "示例数据" in core
