@@ -96,7 +96,7 @@ def normalise_xlsx(data: bytes, when: dt.datetime, created: dt.datetime | None =
             entry = zipfile.ZipInfo(info.filename, date_time=S.ZIP_DATE_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.create_system = 3
-            entry.external_attr = info.external_attr
+            entry.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
             dst.writestr(entry, payload)
     return out.getvalue()
 
