@@ -112,6 +112,16 @@ def _today(settings: Settings) -> dt.date:
 
 def _inspect_warehouse(settings: Settings) -> tuple[set[tuple[str, str]], str | None]:
     """The (schema, table) pairs that exist (tables and views), and the latest loaded period."""
+    try:
+        return _inspect(settings)
+    except duckdb.Error as exc:
+        raise PlatformError(
+            f"质量检查无法以只读方式打开仓库（可能有其他进程正在写入）：{settings.warehouse}：{exc}",
+            f"quality checks could not open the warehouse read-only (another writer?): {exc}",
+        ) from exc
+
+
+def _inspect(settings: Settings) -> tuple[set[tuple[str, str]], str | None]:
     with db.reader(settings) as con:
         existing = {
             (schema, table)
