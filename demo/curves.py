@@ -57,7 +57,13 @@ class Curve:
             knots = [(0, self.baseline), (12, goal22), (36, goal24)]
         if self.profile == "falls":
             knots = [(0, self.baseline), (12, goal22), (27, goal24), (36, goal24 * 0.9)]
+        if ind.kind == "cumulative":  # a running total never falls
+            knots = [(k, max(v for _, v in knots[: i + 1])) for i, (k, _) in enumerate(knots)]
         value = _piecewise(knots, max(0, m))
+        if ind.value_max is not None:
+            value = min(value, ind.value_max)
+        if ind.value_min is not None:
+            value = max(value, ind.value_min)
         if ind.kind in ("ratio", "max") or ind.unit in ("%",):
             return round(value, 2)
         return float(round(value))
