@@ -9,6 +9,8 @@ Entry points (the DAG and ``newinfra report`` call these and nothing else)::
     result.files             # [{"path", "kind", "size", "sha256", ...}] as in manifest.json
     result.manifest_sha256, result.snapshot_id, result.is_forced, result.replaced_previous
     delivery = deliver(settings, result)                        # -> DeliveryResult (sent | skipped)
+    result = load_package(settings, "2024-06")                  # the package on disk, from its manifest
+                                                                # (for a later Airflow task: XCom can't carry it)
 
 Write mode: replace by period. The package is rendered into ``exports/.tmp-YYYY-MM-*`` and moved
 to ``exports/YYYY-MM/``; a package already there becomes ``exports/YYYY-MM.prev`` (one level kept).
@@ -28,9 +30,10 @@ check failed in the period's latest quality run, or when the period has no quali
 unless ``force=True``; a forced package says so in red on the cover and the briefing, and
 ``is_forced`` is true in the manifest and in ops.report_publications.
 
-Determinism: the same published snapshot gives byte-identical files (the PDF excepted): workbook
-properties and zip entry dates come from the snapshot's time, and manifest.json's ``generated_at``
-is the snapshot's time too (the wall-clock time of each build is ops.report_publications.published_at).
+Determinism: the same published snapshot gives byte-identical files (the PDF excepted): the workbook's
+properties and every zip entry date are the period's last day (not the wall clock), and manifest.json's
+``generated_at`` is the snapshot's ``built_at`` from published/manifest.json (the wall-clock time of each
+build is ops.report_publications.published_at). Re-publishing unchanged data changes only the manifest.
 """
 
 from __future__ import annotations
@@ -62,6 +65,14 @@ def build_package(settings: Settings, period: str, force: bool = False) -> Packa
     return result
 
 
+def load_package(settings: Settings, period: str) -> PackageResult:
+    """The package already written for ``period``, read back from its manifest.json (``UserInputError``
+    when there is none). For a later step that cannot receive the ``PackageResult`` object."""
+    from exports.package import load_package as _load
+
+    return _load(settings, period)
+
+
 def deliver(settings: Settings, package_result: PackageResult) -> DeliveryResult:
     """E-mail the package's workbook, briefing (and PDF, manifest) to NEWINFRA_MAIL_TO over the SMTP
     server of the settings. Not configured -> ``DeliveryResult(status="skipped")`` with a note;
@@ -71,4 +82,4 @@ def deliver(settings: Settings, package_result: PackageResult) -> DeliveryResult
     return deliver_package(settings, package_result.path)
 
 
-__all__ = ["build_package", "deliver"]
+__all__ = ["build_package", "deliver", "load_package"]

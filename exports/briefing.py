@@ -107,18 +107,16 @@ def progress_bar(completion: float | None, time_elapsed: float | None, colour: s
 
 
 def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+    """Round axis ticks from at or below ``lo`` to at or above ``hi`` (about ``n`` steps)."""
     if hi <= lo:
-        hi = lo + (abs(lo) or 1.0)
+        pad = abs(lo) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
     raw = (hi - lo) / n
     mag = 10 ** math.floor(math.log10(raw))
-    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=10 * mag)
-    start = math.floor(lo / step) * step
-    ticks = []
-    v = start
-    while v <= hi + step * 0.5 and len(ticks) < 12:
-        ticks.append(round(v, 10))
-        v += step
-    return ticks
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.floor(lo / step + 1e-9)
+    last = math.ceil(hi / step - 1e-9)
+    return [round(i * step, 10) for i in range(first, last + 1)]
 
 
 def line_chart(
@@ -142,7 +140,6 @@ def line_chart(
     t = H.scaled(target, scale) if target is not None else None
     lo = min(ys + ([t] if t is not None else []))
     hi = max(ys + ([t] if t is not None else []))
-    lo = min(lo, 0.0) if kind in ("cumulative",) else lo
     ticks = _nice_ticks(lo, hi)
     lo, hi = ticks[0], ticks[-1]
     left, right, top, bottom = 46, 10, 12, 24
@@ -237,7 +234,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[tuple[str, bool]]], e
 
 # --- sections -------------------------------------------------------------------------------------------
 def headline_card(h: Headline) -> str:
-    value = H.format_figure(h.latest, "", h.display_scale, h.kind)
+    value = H.format_figure(h.latest, h.unit, h.display_scale, h.kind, with_unit=False)
     target = "完成" if h.kind == "milestone" else H.format_figure(h.target, h.unit, h.display_scale, h.kind)
     chart = line_chart(
         h.series,
@@ -262,7 +259,8 @@ def headline_card(h: Headline) -> str:
 
 def investment_card(data: ReportData) -> str:
     total = data.investment_total_yuan
-    share = None if total is None else total / S.INVESTMENT_TARGET_YUAN
+    share = H.share_of(total, S.INVESTMENT_TARGET_YUAN, "cumulative")
+    completion = data.investment_completion if data.investment_completion is not None else share
     code, label, colour = data.investment_status
     chart = line_chart(
         data.investment_series,
@@ -276,12 +274,15 @@ def investment_card(data: ReportData) -> str:
     )
     value = "—" if total is None else f"{total / S.YI:,.2f}"
     as_of = H.period_label(data.investment_as_of) if data.investment_as_of else "—"
+    extra = ""
+    if data.investment_completion is not None:
+        extra = f" · 完成度 {esc(H.format_percent(data.investment_completion))}"
     return (
         f'<div class="card" data-headline="investment" data-status="{esc(code)}">'
         f'<div class="name">{esc(S.INVESTMENT_LABEL)}</div>'
         f'<div class="value">{esc(value)}<small>亿元</small> {pill(label, colour)}</div>'
-        f'<div class="meta">截至 {esc(as_of)} · 目标超 1,000亿元 · 完成度 {esc(H.format_percent(share))}</div>'
-        f"{progress_bar(share, None, colour)}{chart}</div>"
+        f'<div class="meta">截至 {esc(as_of)} · 目标超 1,000亿元 · 占目标 {esc(H.format_percent(share))}{extra}</div>'
+        f"{progress_bar(completion, None, colour)}{chart}</div>"
     )
 
 

@@ -147,6 +147,11 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _difference(value: Any, previous: Any) -> float | None:
+    value, previous = _num(value), _num(previous)
+    return None if value is None or previous is None else value - previous
+
+
 def _tables(con) -> set[str]:
     return {
         f"{schema}.{name}"
@@ -433,7 +438,7 @@ def revisions_of(con, period: str, settings: Settings) -> list[dict[str, Any]]:
             "kind": r.get("kind"),
             "published_value": _num(r.get("previous_value")),
             "revised_value": _num(r.get("value")),
-            "difference": _num(r.get("change")),
+            "difference": _difference(r.get("value"), r.get("previous_value")),
             "received_at": _local(r.get("received_at"), settings),
             "published_at": _local(r.get("first_published_at"), settings),
         }
@@ -557,6 +562,9 @@ def load_report_data(settings: Settings, period: str, force: bool = False) -> Re
         investment_as_of=inv_as_of,
         investment_series=inv_series,
         investment_status=inv_status,
+        investment_completion=inv_row.completion
+        if inv_basis == "indicator" and inv_row is not None
+        else None,
         compliance=compliance,
         rates=rates,
         projects=projects,

@@ -133,6 +133,7 @@ def column_width(
 
 
 # --- numbers ----------------------------------------------------------------------------------------------
+DIMENSIONLESS = frozenset(("", "无量纲"))
 # Units counted in whole numbers: shown without decimals unless scaled (15.00 万架).
 WHOLE_UNITS = frozenset(
     ("个", "架", "座", "家", "人", "人次", "套", "项", "条", "元", "户", "台", "处", "所")
@@ -184,7 +185,11 @@ def scaled(value: float | None, display_scale: float | None) -> float | None:
 
 
 def format_figure(
-    value: float | None, unit: str | None, display_scale: float | None, kind: str | None
+    value: float | None,
+    unit: str | None,
+    display_scale: float | None,
+    kind: str | None,
+    with_unit: bool = True,
 ) -> str:
     """Human text for a figure: ``15.00万架``, ``65.0%``, ``已完成``; ``—`` when missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -194,7 +199,18 @@ def format_figure(
     shown = scaled(value, display_scale)
     places = decimals_for(unit, display_scale, kind)
     text = f"{shown:,.{places}f}"
-    return f"{text}{unit or ''}"
+    suffix = "" if (unit or "") in DIMENSIONLESS else unit
+    return f"{text}{suffix}" if with_unit else text
+
+
+def share_of(value: float | None, target: float | None, kind: str | None) -> float | None:
+    """Latest value as a share of the target (占目标); None for milestones and lower-is-better targets
+    are not shares of anything, so only at_least figures should be passed."""
+    if value is None or target in (None, 0) or kind == "milestone":
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value / target
 
 
 def format_percent(share: float | None, places: int = 1) -> str:

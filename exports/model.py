@@ -117,6 +117,7 @@ class ReportData:
     investment_as_of: str | None
     investment_series: tuple[tuple[str, float], ...] = ()
     investment_status: tuple[str, str, str] = ("no_data", "无数据", "grey")  # code, label, colour
+    investment_completion: float | None = None  # the progress method's completion (indicator basis only)
     compliance: list[dict[str, Any]] = field(default_factory=list)
     rates: dict[str, Any] = field(default_factory=dict)
     projects: list[dict[str, Any]] = field(default_factory=list)

@@ -239,6 +239,34 @@ def write_package(
     )
 
 
+def load_package(settings: Settings, period: str) -> PackageResult:
+    """The package already in exports/YYYY-MM/, read back from its manifest (e.g. in a later task)."""
+    from newinfra.errors import UserInputError
+
+    parse_period(period)
+    folder = package_dir(settings, period)
+    path = folder / S.MANIFEST_NAME
+    if not path.is_file():
+        raise UserInputError(
+            f"报送期 {period} 的数据包不存在（{folder}），请先运行 newinfra report --period {period}",
+            f"no package for {period} at {folder}; run `newinfra report --period {period}` first",
+        )
+    blob = path.read_bytes()
+    manifest = json.loads(blob)
+    return PackageResult(
+        period=manifest["period"],
+        path=folder,
+        files=manifest["files"],
+        manifest_sha256=H.sha256_bytes(blob),
+        snapshot_id=manifest.get("snapshot_id") or "",
+        is_forced=bool(manifest.get("is_forced")),
+        replaced_previous=folder.with_name(folder.name + S.PREV_SUFFIX).exists(),
+        pdf=manifest.get("pdf") or {},
+        quality=manifest.get("quality") or {},
+        status_counts=manifest.get("status_counts") or {},
+    )
+
+
 def record_publication(settings: Settings, result: PackageResult) -> dt.datetime:
     """Append the publication to ops.report_publications (the warehouse, under the write lock)."""
     from newinfra import db

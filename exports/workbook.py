@@ -213,7 +213,9 @@ def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> Non
 
     # 一、主要指标
     row = _section(ws, row, "一、主要指标")
-    row = _header(ws, row, ["指标", "最新值", "单位", "截至", "目标值", "目标年份", "完成度", "状态"])
+    row = _header(
+        ws, row, ["指标", "最新值", "单位", "截至", "目标值", "目标年份", "占目标", "完成度", "状态"]
+    )
     for h in data.headlines:
         fmt = H.number_format(h.unit, h.display_scale, h.kind)
         _body_row(
@@ -226,11 +228,12 @@ def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> Non
                 (H.period_label(h.as_of_period) if h.as_of_period else "—", None),
                 (H.scaled(h.target, h.display_scale), fmt),
                 (h.target_year, "0"),
+                (H.share_of(h.latest, h.target, h.kind), H.PERCENT_FORMAT),
                 (h.completion, H.PERCENT_FORMAT),
                 (h.status_label, None),
             ],
         )
-        cell = ws.cell(row=row, column=8)
+        cell = ws.cell(row=row, column=9)
         cell.fill = status_fill(h.status_colour)
         cell.font = status_font(h.status_colour, bold=True)
         row += 1
@@ -245,11 +248,12 @@ def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> Non
             (H.period_label(data.investment_as_of) if data.investment_as_of else "—", None),
             (S.INVESTMENT_TARGET_YUAN / S.YI, H.YI_FORMAT),
             (2024, "0"),
-            (None if inv is None else inv / S.INVESTMENT_TARGET_YUAN, H.PERCENT_FORMAT),
+            (H.share_of(inv, S.INVESTMENT_TARGET_YUAN, "cumulative"), H.PERCENT_FORMAT),
+            (data.investment_completion, H.PERCENT_FORMAT),
             (data.investment_status[1], None),
         ],
     )
-    cell = ws.cell(row=row, column=8)
+    cell = ws.cell(row=row, column=9)
     cell.fill = status_fill(data.investment_status[2])
     cell.font = status_font(data.investment_status[2], bold=True)
     row += 2
@@ -304,7 +308,7 @@ def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> Non
     )
     row += 1
     notes = [
-        "说明：完成度 =（最新值 − 基期值）÷（目标值 − 基期值）；时间进度 = 已过时间 ÷ 目标期限；"
+        "说明：占目标 = 最新值 ÷ 目标值；完成度 =（最新值 − 基期值）÷（目标值 − 基期值）；时间进度 = 已过时间 ÷ 目标期限；"
         "完成度不低于时间进度为正常推进，低于时间进度 10 个百分点以内为存在风险，否则为滞后。",
         "2022 年目标按截至 2022 年 12 月的数据评价，此后按 2024 年目标评价。数值以显示单位列示（如 万架、亿元）。",
         *data.notes,

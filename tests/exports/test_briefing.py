@@ -93,3 +93,13 @@ def test_line_chart_draws_series_and_target():
     assert svg.startswith("<svg") and "<polyline" in svg and "stroke-dasharray" in svg
     assert "2024年1月" in svg and "2024年2月" in svg
     assert "暂无数据" in line_chart([], unit="", scale=1, kind="level")
+
+
+def test_line_chart_keeps_every_point_inside_the_plot():
+    # 5G base stations above the target: the axis must reach past the data, not clip it
+    series = [("2023-12", 146000.0), ("2024-03", 160500.0), ("2024-06", 169600.0)]
+    svg = line_chart(series, unit="万个", scale=10000, kind="cumulative", target=160000.0, height=180)
+    points = re.search(r'points="([^"]+)"', svg).group(1).split()
+    ys = [float(p.split(",")[1]) for p in points]
+    assert all(12 - 1e-6 <= y <= 180 - 24 + 1e-6 for y in ys), ys
+    assert len(set(ys)) == 3

@@ -190,6 +190,16 @@ def test_package_layout_and_manifest(settings, built):
     assert H.sha256_file(folder / "manifest.json") == built.manifest_sha256
 
 
+def test_load_package_reads_back_the_result(settings, built):
+    import dataclasses
+
+    from exports import load_package
+
+    assert load_package(settings, PERIOD) == dataclasses.replace(built, notes=[])
+    with pytest.raises(UserInputError):
+        load_package(settings, "2024-01")
+
+
 def test_manifest_detects_tampering(settings, built):
     path = built.path / f"月度简报_{PERIOD}.html"
     path.write_text(path.read_text(encoding="utf-8") + "<!-- changed -->", encoding="utf-8")
