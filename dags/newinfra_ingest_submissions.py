@@ -1,0 +1,58 @@
+"""newinfra_ingest_submissions — every 30 minutes: load the departments' files from the landing folder.
+
+``ingest_landing`` calls ``ingestion.submissions.ingest_paths(settings)`` on ``NEWINFRA_HOME/landing``
+(every file archived by sha256 first; a file already seen is a no-op; bad files go to quarantine
+with feedback; one transaction per file) and holds the ``duckdb_writer`` pool. ``announce`` then
+publishes the ``newinfra://raw/submissions`` asset — which schedules ``newinfra_transform`` — only
+when something new arrived (loaded, partially loaded or quarantined); with nothing new it is
+skipped and no asset event is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import Asset, CronTriggerTimetable, dag, task
+
+from newinfra import airflow_support as af
+
+RAW_SUBMISSIONS = Asset(af.RAW_SUBMISSIONS_URI)
+
+
+@dag(
+    dag_id=af.DAG_INGEST_SUBMISSIONS,
+    schedule=CronTriggerTimetable("*/30 * * * *", timezone=af.local_timezone()),
+    start_date=af.START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=af.default_args(),
+    tags=[*af.TAGS, "ingestion", "submissions"],
+    doc_md=__doc__,
+)
+def newinfra_ingest_submissions() -> None:
+    @task(pool=af.POOL)
+    def ingest_landing() -> dict[str, Any]:
+        """Ingest every file in the landing folder (the warehouse writer)."""
+        from ingestion.submissions import ingest_paths
+
+        results = ingest_paths(af.settings())
+        by_status = af.summarize(results)
+        new = sum(n for status, n in by_status.items() if status != "duplicate")
+        summary = {"files": len(results), "new_files": new, "by_status": by_status}
+        print(f"收到文件 / files: {summary}")
+        return summary
+
+    @task(outlets=[RAW_SUBMISSIONS])
+    def announce(summary: dict[str, Any], *, outlet_events: Any = None) -> dict[str, Any]:
+        """Publish the raw-submissions asset when new files were loaded or quarantined."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        if not summary["new_files"]:
+            raise AirflowSkipException("没有新文件 / no new files: nothing to announce")
+        outlet_events[RAW_SUBMISSIONS].extra = summary
+        return summary
+
+    announce(ingest_landing())
+
+
+newinfra_ingest_submissions()

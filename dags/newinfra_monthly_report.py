@@ -1,0 +1,116 @@
+"""newinfra_monthly_report — 08:00 on the 6th: the monthly package for the month before.
+
+The period comes from the run's data interval, never from the wall clock: the run of 2024-07-06
+reports 2024-06 (``newinfra.airflow_support.report_period_for_interval``). Re-running a past month:
+trigger a run with that logical date (``airflow dags test newinfra_monthly_report 2024-07-06``,
+``airflow backfill create``), or set the ``period`` param; ``force`` rebuilds a package that was
+already published (the same switch as ``newinfra export --force``).
+
+1. ``report_period``: the period of this run.
+2. ``refresh_marts``: ``newinfra.transform.build`` (dbt build under the warehouse lock) and
+   ``newinfra.transform.publish`` — the marts reflect the data as it stands now.
+3. ``quality_gate``: ``quality.run_checks(settings, period)``; a blocking failure fails the run
+   here (no retry) and nothing is exported.
+4. ``export_package``: ``exports.build_package(settings, period, force)`` — xlsx, briefing,
+   templates, manifest, written to a temporary folder and moved into place.
+5. ``deliver_package``: ``exports.deliver(settings, package)`` — e-mail / drop of the package.
+
+Every task but the first holds the ``duckdb_writer`` pool.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
+
+from newinfra import airflow_support as af
+
+
+@dag(
+    dag_id=af.DAG_MONTHLY_REPORT,
+    schedule=CronTriggerTimetable(af.REPORT_CRON, timezone=af.local_timezone()),
+    start_date=af.START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=af.default_args(),
+    tags=[*af.TAGS, "export", "monthly"],
+    doc_md=__doc__,
+    params={
+        "period": Param(
+            "",
+            type="string",
+            pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$",
+            description="报告期 YYYY-MM；留空则取运行的数据区间的上一个月 / empty: the month before the run",
+        ),
+        "force": Param(False, type="boolean", description="重建已发布的报告包 / rebuild a published package"),
+    },
+)
+def newinfra_monthly_report() -> None:
+    @task
+    def report_period(**context: Any) -> str:
+        """The month this run reports: the month before its data interval's end (local time)."""
+        period = af.report_period_from_context(context, af.local_timezone())
+        print(f"报告期 / period: {period}")
+        return period
+
+    @task(pool=af.POOL)
+    def refresh_marts() -> dict[str, Any]:
+        """dbt build + the analysts' copy, so the package reads the data as it stands."""
+        from newinfra.transform import build, publish
+
+        settings = af.settings()
+        result = build(settings)
+        path = publish(settings)
+        return {"build": af.to_jsonable(result), "published": str(path)}
+
+    @task(pool=af.POOL, retries=0)
+    def quality_gate(period: str) -> dict[str, Any]:
+        """Stop here when a blocking quality check fails for the period."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from quality import run_checks
+
+        run = run_checks(af.settings(), period)
+        summary = {"run_id": run.run_id, "period": period, "counts": run.counts, "is_blocked": run.is_blocked}
+        print(f"质量闸门 / quality gate: {summary}")
+        if run.is_blocked:
+            lines = [
+                f"{r.check_name}: {getattr(r, 'message', '') or r.outcome}" for r in run.blocking_failures
+            ]
+            raise AirflowFailException(
+                f"{period} 有阻断性质量问题，不导出 / blocking quality failures, no export:\n"
+                + "\n".join(lines[:30])
+            )
+        return summary
+
+    @task(pool=af.POOL)
+    def export_package(period: str, gate: dict[str, Any], params: Any = None) -> dict[str, Any]:
+        """Build the month's package (xlsx, briefing, templates, manifest)."""
+        from exports import build_package
+
+        force = bool((params or {}).get("force", False))
+        result = build_package(af.settings(), period, force=force)
+        summary = af.to_jsonable(result)
+        print(f"报告包 / package: {summary}")
+        return summary
+
+    @task(pool=af.POOL)
+    def deliver_package(period: str, package: dict[str, Any]) -> dict[str, Any]:
+        """Deliver the package built by ``export_package``."""
+        from exports import deliver, load_package
+
+        result = deliver(af.settings(), load_package(af.settings(), period))
+        summary = af.to_jsonable(result)
+        print(f"送达 / delivery: {summary}")
+        return summary
+
+    period = report_period()
+    marts = refresh_marts()
+    gate = quality_gate(period)
+    marts >> gate
+    package = export_package(period, gate)
+    deliver_package(period, package)
+
+
+newinfra_monthly_report()

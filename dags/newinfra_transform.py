@@ -1,0 +1,73 @@
+"""newinfra_transform — on new raw data: dbt build, quality checks, the analysts' copy.
+
+Scheduled on either raw asset (``newinfra://raw/submissions`` | ``newinfra://raw/public_observations``).
+
+1. ``dbt_build``: the dbt project as an astronomer-cosmos task group in WATCHER mode — ONE
+   ``dbt build`` (seeds, models, tests) runs in the producer task, under the ``duckdb_writer`` pool
+   and the warehouse file lock (``newinfra/bin/dbt-locked``); one sensor per model and per model's
+   tests shows that model's outcome. Rendered from ``dbt_project/target/manifest.json``
+   (``make dbt-parse``). The overhead against plain ``dbt build``: ``benchmarks/bench_transform.py``.
+2. ``quality_checks``: ``quality.run_checks(settings)`` — every Soda contract; results appended to
+   quality.check_results. A blocking failure does not stop the analysts' copy (the results are in
+   it); it stops the monthly export (``newinfra_monthly_report``'s gate). It is logged as an error.
+3. ``publish``: ``newinfra.transform.publish(settings)`` — the read-only analysts' copy, replaced
+   atomically; publishes the ``newinfra://marts`` asset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import Asset, dag, task
+
+from newinfra import airflow_support as af
+
+RAW_SUBMISSIONS = Asset(af.RAW_SUBMISSIONS_URI)
+RAW_PUBLIC_OBSERVATIONS = Asset(af.RAW_PUBLIC_OBSERVATIONS_URI)
+MARTS = Asset(af.MARTS_URI)
+
+
+@dag(
+    dag_id=af.DAG_TRANSFORM,
+    schedule=(RAW_SUBMISSIONS | RAW_PUBLIC_OBSERVATIONS),
+    start_date=af.START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=af.default_args(),
+    tags=[*af.TAGS, "dbt", "quality"],
+    doc_md=__doc__,
+)
+def newinfra_transform() -> None:
+    dbt_build = af.dbt_task_group("dbt_build")
+
+    @task(pool=af.POOL)
+    def quality_checks() -> dict[str, Any]:
+        """Run every Soda contract over the warehouse and record the results."""
+        import logging
+
+        from quality import run_checks
+
+        run = run_checks(af.settings())
+        summary = {"run_id": run.run_id, "counts": run.counts, "is_blocked": run.is_blocked}
+        if run.is_blocked:
+            names = ", ".join(sorted({str(r.check_name) for r in run.blocking_failures})[:20])
+            logging.getLogger(__name__).error(
+                "阻断性质量检查未通过（月报导出将被拦截）/ blocking checks failed (the export will stop): %s",
+                names,
+            )
+        print(f"质量检查 / quality: {summary}")
+        return summary
+
+    @task(pool=af.POOL, outlets=[MARTS])
+    def publish() -> str:
+        """Replace the analysts' read-only copy of the marts."""
+        from newinfra.transform import publish as publish_copy
+
+        path = publish_copy(af.settings())
+        print(f"分析副本 / analysts' copy: {path}")
+        return str(path)
+
+    dbt_build >> quality_checks() >> publish()
+
+
+newinfra_transform()
