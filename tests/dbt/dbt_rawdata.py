@@ -199,9 +199,9 @@ def insert_public(
     con.execute(
         """
         insert into raw.public_observations (
-            source_name, publisher, indicator_id, prefecture_code, period, value, original_label, location,
-            file_sha256, fetched_at, observation_version, is_synthetic
-        ) values (?, '省统计局', ?, ?, ?, ?, ?, 'file:///bulletin.csv', ?, ?, ?, true)
+            source_name, publisher, indicator_id, prefecture_code, period, value, observation_version,
+            fetch_id, fetched_at, location, file_sha256, row_number, original_label, is_synthetic
+        ) values (?, '省统计局', ?, ?, ?, ?, ?, ?, ?, 'file:///bulletin.csv', ?, 2, ?, true)
         """,
         [
             source,
@@ -209,10 +209,11 @@ def insert_public(
             prefecture,
             period,
             value,
-            indicator,
-            file_id_for(source, indicator, prefecture, period, version),
-            dt.datetime(2024, 7, 1) + dt.timedelta(minutes=version),
             version,
+            f"fetch-{version}",
+            dt.datetime(2024, 7, 1) + dt.timedelta(minutes=version),
+            file_id_for(source, indicator, prefecture, period, version),
+            indicator,
         ],
     )
 
@@ -245,3 +246,64 @@ def load_demo_raw(con: duckdb.DuckDBPyConnection, first: str = "2021-12", last: 
             submit(con, department, period, rows)
             n += len(rows)
     return n
+
+
+# --- the small deterministic fixture of the dbt tests -----------------------------------------
+# Two departments (CA, BDB), four months of 2022, a revision after publication, a late file, a
+# quarantined file, a month with no report, public figures (one wide gap) and one project.
+FIXTURE_PERIOD = "2024-06"
+
+
+def load_small_fixture(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Insert the fixture; returns the file ids by name."""
+    ids: dict[str, str] = {}
+    # CA: 5G base stations by prefecture (cumulative, additive) and 5G village coverage (ratio, GZ).
+    ids["ca_2022_01"] = submit(
+        con, "CA", "2022-01", [("g5_base_stations", "GY", 10000), ("g5_base_stations", "ZY", 5000),
+                               ("g5_village_coverage_rate", "GZ", 40)],
+    )  # fmt: skip
+    ids["ca_2022_02_v1"] = submit(
+        con, "CA", "2022-02", [("g5_base_stations", "GY", 12000), ("g5_base_stations", "ZY", 6000),
+                               ("g5_village_coverage_rate", "GZ", 42)],
+    )  # fmt: skip
+    # The revision arrives after the 2022-02 report was published; it omits ZY (ZY's v1 value stands).
+    ids["ca_2022_02_v2"] = submit(
+        con, "CA", "2022-02", [("g5_base_stations", "GY", 12500), ("g5_village_coverage_rate", "GZ", 43)],
+        version=2, days_after_end=20, is_after_publication=True,
+    )  # fmt: skip
+    # 2022-03: CA sends nothing. 2022-04: late (20 days after the month ends), no village coverage row.
+    ids["ca_2022_04"] = submit(
+        con, "CA", "2022-04", [("g5_base_stations", "GY", 14000), ("g5_base_stations", "ZY", 7000)],
+        days_after_end=20,
+    )  # fmt: skip
+    # BDB: racks by prefecture (level, additive) and average PUE (at_most, GZ).
+    ids["bdb_2022_01"] = submit(
+        con, "BDB", "2022-01", [("dc_standard_racks", "GY", 60000), ("dc_standard_racks", "GA", 30000),
+                                ("dc_pue_avg", "GZ", 1.5)],
+    )  # fmt: skip
+    ids["bdb_2022_02_quarantined"] = submit(con, "BDB", "2022-02", [], status="quarantined", days_after_end=2)
+    ids["bdb_2022_03"] = submit(
+        con, "BDB", "2022-03", [("dc_standard_racks", "GY", 70000), ("dc_standard_racks", "GA", 40000),
+                                ("dc_pue_avg", "GZ", 1.4)],
+    )  # fmt: skip
+    insert_publication(con, "2022-02", dt.datetime(2022, 3, 10, 8))
+    # Public figures: the province's 5G base stations for 2022-02 (v1, then v2 = 20000: gap -7.5%,
+    # flagged), Guiyang's racks for 2022-03 (gap -0.7%, not flagged).
+    insert_public(
+        con, indicator="g5_base_stations", prefecture="GZ", period="2022-02", value=19000, version=1
+    )
+    insert_public(
+        con, indicator="g5_base_stations", prefecture="GZ", period="2022-02", value=20000, version=2
+    )
+    insert_public(con, indicator="dc_standard_racks", prefecture="GY", period="2022-03", value=70500)
+    # One registered project reported by CA: 1亿 by 2022-01, revised to 2亿 for 2022-02, 3亿 in 2022-04.
+    insert_registry(con, "P-001", "CA", 1e9)
+    insert_project(con, file_id=ids["ca_2022_01"], department="CA", period="2022-01", project_code="P-001",
+                   total_yuan=1e9, this_month_yuan=1e8, cumulative_yuan=1e8)  # fmt: skip
+    insert_project(con, file_id=ids["ca_2022_02_v1"], department="CA", period="2022-02", project_code="P-001",
+                   total_yuan=1e9, this_month_yuan=5e7, cumulative_yuan=1.5e8)  # fmt: skip
+    insert_project(con, file_id=ids["ca_2022_02_v2"], department="CA", period="2022-02", project_code="P-001",
+                   total_yuan=1e9, this_month_yuan=1e8, cumulative_yuan=2e8)  # fmt: skip
+    insert_project(con, file_id=ids["ca_2022_04"], department="CA", period="2022-04", project_code="P-001",
+                   total_yuan=1e9, this_month_yuan=1e8, cumulative_yuan=3e8)  # fmt: skip
+    return ids

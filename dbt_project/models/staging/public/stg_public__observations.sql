@@ -16,11 +16,18 @@ renamed as (
         period,
         {{ period_to_month('period') }} as period_month,
         cast(value as double) as value,
-        original_label,
+        observation_version,
+        fetch_id,
+        fetched_at,
         location,
         file_sha256,
-        fetched_at,
-        observation_version,
+        row_number,
+        column_name,
+        original_label,
+        original_prefecture,
+        original_period,
+        value_as_written,
+        unit_as_written,
         is_synthetic
 
     from source
