@@ -184,16 +184,20 @@ def collect(settings, paths: list[Path] | None, department: str | None, now: dt.
 # --- Files on disk --------------------------------------------------------------------------------------------
 
 
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` via a temporary file and a rename; keep an existing target."""
+def write_atomic(target: Path, data: bytes, sync: bool = True) -> None:
+    """Write ``data`` to ``target`` via a temporary file and a rename; keep an existing target.
+
+    ``sync=False`` leaves the flush to the caller (the ingest syncs once per run, before it removes
+    anything from the landing folder)."""
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, target)
 
 
@@ -205,15 +209,16 @@ def _hash_stream(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_atomic(source: Path, target: Path) -> None:
+def _copy_atomic(source: Path, target: Path, sync: bool = True) -> None:
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with open(source, "rb") as src, open(tmp, "wb") as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
-        dst.flush()
-        os.fsync(dst.fileno())
+        if sync:
+            dst.flush()
+            os.fsync(dst.fileno())
     os.replace(tmp, target)
 
 
@@ -249,6 +254,40 @@ def _is_late(settings, period: str, received_at: dt.datetime) -> bool:
     return local > due_date(period, settings.on_time_days)
 
 
+@dataclass
+class _Prepared:
+    cand: Candidate
+    data: bytes | None  # None when the file is over the size limit (hashed and copied by streaming)
+    sha: str
+    archive_rel: str
+    ext: str
+    parseable: bool  # worth parsing ahead (size within limits, sender a department)
+
+
+def _worker_init() -> None:
+    from newinfra.plan import load_plan
+
+    load_plan()
+
+
+def _parse_job(data: bytes, ext: str, max_uncompressed: int, max_ratio: float):
+    """In a worker: parse ahead. Returns ('ok', ParsedFile) or ('quarantine', Quarantine)."""
+    from ingestion.submissions import readers
+    from ingestion.submissions.helpers import Quarantine
+
+    try:
+        return "ok", readers.read(data, ext, max_uncompressed, max_ratio)
+    except Quarantine as q:
+        return "quarantine", q
+
+
+def _feedback_job(path, ledger, values, projects, rejections, timezone) -> None:
+    from ingestion.submissions.feedback import write_feedback
+    from newinfra.plan import load_plan
+
+    write_feedback(path, ledger, values, projects, rejections, load_plan(), timezone)
+
+
 class _Run:
     """One ingest run: the settings, the plan, the connection and the clock."""
 
@@ -258,35 +297,60 @@ class _Run:
         self.con = con
         self.now = now
         self.today = _local_today(settings, now)
+        from ingestion.submissions.store import RunIndex
+
+        self.index = RunIndex(con)
+        self.finished: list[Candidate] = []
+        self.pool = None  # a process pool when the run is big enough (see ingest_paths)
+        self.feedback_jobs: list = []
+        self._parse_future = None
 
     # The file -------------------------------------------------------------------------------------------
-    def ingest(self, cand: Candidate) -> FileResult:
-        from ingestion.submissions import store
+    def prepare(self, cand: Candidate) -> _Prepared:
+        """Read, hash and archive the file untouched (before anything parses it)."""
         from ingestion.submissions.helpers import archive_relpath, file_extension
 
         settings = self.settings
-        name = cand.path.name
-        ext = file_extension(name)
+        ext = file_extension(cand.path.name)
         data: bytes | None = None
         if cand.size > settings.max_upload_bytes:
             sha = _hash_stream(cand.path)
         else:
             data = cand.path.read_bytes()
             sha = hashlib.sha256(data).hexdigest()
-        archive_rel = archive_relpath(sha, name)
+        archive_rel = archive_relpath(sha, cand.path.name)
         if data is None:
-            _copy_atomic(cand.path, settings.home / archive_rel)
+            _copy_atomic(cand.path, settings.home / archive_rel, sync=False)
         else:
-            write_atomic(settings.home / archive_rel, data)
+            write_atomic(settings.home / archive_rel, data, sync=False)
+        parseable = bool(data) and cand.sender in self.plan.departments
+        return _Prepared(cand, data, sha, archive_rel, ext, parseable)
+
+    def submit_parse(self, prep: _Prepared):
+        if self.pool is None or not prep.parseable:
+            return None
+        settings = self.settings
+        try:
+            return self.pool.submit(
+                _parse_job, prep.data, prep.ext, settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio
+            )
+        except Exception:  # the pool broke (a worker died): carry on in this process
+            self.pool = None
+            return None
+
+    def ingest(self, cand: Candidate, prep: _Prepared | None = None, parse_future=None) -> FileResult:
+        prep = prep or self.prepare(cand)
+        self._parse_future = parse_future
+        data, sha, archive_rel, ext, name = prep.data, prep.sha, prep.archive_rel, prep.ext, cand.path.name
 
         sender_code = cand.sender if cand.sender in self.plan.departments else None
-        existing = store.find_receipt(self.con, sha, sender_code, name, cand.received_at)
+        existing = self.index.find_receipt(sha, sender_code, name, cand.received_at)
         if existing is not None:
             self._ensure_feedback(existing)
-            _finish(cand)
+            self.finished.append(cand)
             return self._result_from_ledger(existing, cand, replay=True)
 
-        file_id = _receipt_id(sha, cand) if store.file_id_taken(self.con, sha) else sha
+        file_id = _receipt_id(sha, cand) if sha in self.index.file_ids else sha
         ledger: dict[str, Any] = dict.fromkeys(LEDGER_FIELDS)
         ledger.update(
             file_id=file_id,
@@ -301,7 +365,7 @@ class _Run:
             rows_rejected=0,
             rows_flagged=0,
         )
-        prior = store.seen_content(self.con, sha, sender_code)
+        prior = self.index.seen_content(sha, sender_code)
         if prior is not None:
             ledger.update(
                 status=S.STATUS_DUPLICATE,
@@ -311,13 +375,11 @@ class _Run:
                 template_version=prior["template_version"],
                 file_encoding=prior["file_encoding"],
             )
-            store.load_file(self.con, ledger, [], [], [])
-            _finish(cand)
+            self._load(cand, ledger, [], [], [])
             return self._result(ledger, cand)
         return self._process(cand, ledger, data)
 
     def _process(self, cand: Candidate, ledger: dict[str, Any], data: bytes | None) -> FileResult:
-        from ingestion.submissions import readers, store
         from ingestion.submissions.helpers import (
             Context,
             Quarantine,
@@ -337,9 +399,7 @@ class _Run:
                 raise Quarantine("spoof_landing_root")
             if cand.sender not in self.plan.departments:
                 raise Quarantine("sender_unknown", sender=cand.sender)
-            parsed = readers.read(
-                data, ledger["file_format"], settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio
-            )
+            parsed = self._parse(data, ledger["file_format"])
             ledger["file_format"] = parsed.file_format
             ledger["file_encoding"] = parsed.encoding
             department, period, version = check_metadata(
@@ -358,11 +418,11 @@ class _Run:
             self.plan,
             department,
             period,
-            previous=store.previous_values(self.con, department, period),
-            projects=store.department_projects(self.con, department),
+            previous=self.index.previous_values(department, period),
+            projects=self.index.department_projects(department),
         )
         result = validate(parsed.indicator_rows, parsed.project_rows, ctx)
-        version = store.next_version(self.con, department, period)
+        version = self.index.next_version(department, period)
         ledger.update(
             version=version,
             status=S.STATUS_LOADED if result.rows_rejected == 0 else S.STATUS_PARTIAL,
@@ -371,7 +431,7 @@ class _Run:
             rows_rejected=result.rows_rejected,
             rows_flagged=result.rows_flagged,
             is_late=_is_late(settings, period, cand.received_at),
-            is_after_publication=store.is_after_publication(self.con, period, cand.received_at),
+            is_after_publication=self.index.is_after_publication(period, cand.received_at),
             feedback_path=feedback_relpath(department, period, version, ledger["content_sha256"]),
         )
         if ledger["rows_total"] != ledger["rows_accepted"] + ledger["rows_rejected"]:  # pragma: no cover
@@ -399,13 +459,10 @@ class _Run:
             )
             for r in sorted(result.rejections, key=lambda r: (r.sheet, r.row_number))
         ]  # fmt: skip
-        store.load_file(self.con, ledger, values, projects, rejections)
-        self._write_feedback(ledger, values, projects, rejections)
-        _finish(cand)
+        self._load(cand, ledger, values, projects, rejections)
         return self._result(ledger, cand)
 
     def _quarantine(self, cand: Candidate, ledger: dict[str, Any], q, parsed) -> FileResult:
-        from ingestion.submissions import store
         from ingestion.submissions.helpers import feedback_relpath, safe_path_part
         from newinfra.periods import is_valid_period
 
@@ -417,14 +474,14 @@ class _Run:
             qdir
             / f"{sha}.{ledger['file_format'] if ledger['file_format'] in S.ARCHIVE_EXTENSIONS else 'bin'}"
         )
-        _copy_atomic(settings.home / ledger["archive_path"], target)
+        _copy_atomic(settings.home / ledger["archive_path"], target, sync=False)
         note = (
             f"{q.reason.zh}\n{q.reason.en}\n\ncode: {q.reason.code}\nfile: {ledger['original_name']}\n"
             f"sender: {cand.sender}\nreceived_at: {cand.received_at.isoformat()}Z\nsha256: {sha}\n"
         )
         reason_path = qdir / f"{sha}.reason.txt"
         if not reason_path.exists():
-            write_atomic(reason_path, note.encode("utf-8"))
+            write_atomic(reason_path, note.encode("utf-8"), sync=False)
         claimed_period = (parsed.meta or {}).get(S.META_PERIOD, "") if parsed else ""
         period = ledger["period"] or (
             claimed_period.strip() if is_valid_period(claimed_period or "") else None
@@ -440,17 +497,73 @@ class _Run:
             version=None,
             feedback_path=feedback_relpath(folder, period, None, sha),
         )
-        store.load_file(self.con, ledger, [], [], [])
-        self._write_feedback(ledger, [], [], [])
-        _finish(cand)
+        self._load(cand, ledger, [], [], [])
         return self._result(ledger, cand)
 
+    def _load(self, cand: Candidate, ledger: dict[str, Any], values, projects, rejections) -> None:
+        """One transaction; then the index learns the file, its feedback is written, and the landing
+        file is queued to leave the landing folder at the end of the run (after one sync)."""
+        from ingestion.submissions import store
+
+        store.load_file(self.con, ledger, values, projects, rejections)
+        self.index.record(ledger, values)
+        self._write_feedback(ledger, values, projects, rejections, cand)
+        self.finished.append(cand)
+
+    def finish(self) -> None:
+        """Make the archive durable (one sync for the run), then take the handled files out of the
+        landing folder. A crash before this leaves them there: the next run sees exact replays."""
+        from ingestion.submissions.feedback import write_feedback
+
+        failed: set[int] = set()
+        for cand, args, future in self.feedback_jobs:
+            try:
+                future.result()
+            except Exception:  # the worker failed: write it here; if that fails too, keep the file
+                try:
+                    write_feedback(*args, self.plan, self.settings.timezone)
+                except Exception:
+                    failed.add(id(cand))
+        self.feedback_jobs.clear()
+        if any(c.in_landing for c in self.finished):
+            os.sync()
+        for cand in self.finished:
+            if id(cand) not in failed:
+                _finish(cand)
+        self.finished.clear()
+
     # Feedback -----------------------------------------------------------------------------------------------
-    def _write_feedback(self, ledger, values, projects, rejections) -> None:
+    def _parse(self, data: bytes, ext: str):
+        """The parsed file: from the worker that parsed it ahead, or parsed here."""
+        from ingestion.submissions import readers
+
+        future, self._parse_future = self._parse_future, None
+        if future is not None:
+            try:
+                kind, value = future.result()
+            except Exception:  # a worker died: parse here instead
+                kind, value = "ok", None
+            if kind == "quarantine":
+                raise value
+            if value is not None:
+                return value
+        settings = self.settings
+        return readers.read(data, ext, settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio)
+
+    def _write_feedback(self, ledger, values, projects, rejections, cand: Candidate | None = None) -> None:
         from ingestion.submissions.feedback import write_feedback
 
         if not ledger.get("feedback_path"):
             return
+        if self.pool is not None and cand is not None:
+            args = (self.settings.home / ledger["feedback_path"], ledger, values, projects, rejections)
+            try:
+                future = self.pool.submit(_feedback_job, *args, self.settings.timezone)
+            except Exception:  # the pool broke (a worker died): write it here
+                self.pool = None
+            else:
+                self.feedback_jobs.append((cand, args, future))
+                return
         write_feedback(
             self.settings.home / ledger["feedback_path"],
             ledger,
@@ -481,20 +594,49 @@ class _Run:
         return self._result(row, cand, replay)
 
 
+def _error_result(cand: Candidate, exc: BaseException) -> FileResult:
+    return FileResult(
+        file_id=None,
+        content_sha256=None,
+        original_name=cand.path.name,
+        source_path=str(cand.path),
+        sender_department_code=cand.sender,
+        received_at=cand.received_at,
+        status="error",
+        error=f"{type(exc).__name__}: {exc}",
+    )
+
+
+def _make_pool(workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: the workers share nothing with this process (no inherited DuckDB handle or lock)
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+    )
+
+
 def ingest_paths(
     settings=None,
     paths: list[Path] | list[str] | None = None,
     department: str | None = None,
     now: dt.datetime | None = None,
+    workers: int | None = None,
 ) -> list[FileResult]:
     """Ingest files (``paths``: files or folders; None = the landing folder) and return one result each.
 
     ``department``: the sender when the office loads files by hand (``newinfra ingest PATH
     --department X``); with ``paths=None`` it limits the run to ``landing/<department>/``.
-    ``now`` (naive UTC) is for tests. A platform failure on one file (e.g. the warehouse refused the
-    write) gives that file status 'error' (nothing of it recorded, the file stays where it is) and
-    the run goes on; every other outcome is in the ledger.
+    ``now`` (naive UTC) is for tests. ``workers``: processes that parse ahead and write the feedback
+    workbooks while this process validates and loads, in order (None: as many as CPUs when the run
+    has at least ``settings.PARALLEL_MIN_FILES`` files; 0: none). The results are the same either way.
+    A platform failure on one file (e.g. the warehouse refused the write) gives that file status
+    'error' (nothing of it recorded, the file stays where it is) and the run goes on; every other
+    outcome is in the ledger.
     """
+    from collections import deque
+
     from newinfra import db
     from newinfra.plan import load_plan
     from newinfra.settings import Settings
@@ -510,26 +652,50 @@ def ingest_paths(
     with db.writer(settings) as con:
         db.ensure_schema(con)
         run = _Run(settings, plan, con, now)
-        for cand in collect(
+        candidates = collect(
             settings, [Path(p) for p in paths] if paths is not None else None, department, now
-        ):
-            if not cand.path.exists():  # taken by a concurrent run while we waited for the lock
-                continue
+        )
+        n_workers = workers
+        if n_workers is None:
+            n_workers = (os.cpu_count() or 1) if len(candidates) >= S.PARALLEL_MIN_FILES else 0
+        pool = _make_pool(n_workers) if n_workers > 0 and candidates else None
+        run.pool = pool
+        queue = iter(candidates)
+        window: deque = deque()
+
+        def fill_window() -> None:
+            limit = S.PARSE_AHEAD if pool is not None else 1
+            while len(window) < limit:
+                cand = next(queue, None)
+                if cand is None:
+                    return
+                if not cand.path.exists():  # taken by a concurrent run while we waited for the lock
+                    continue
+                try:
+                    prep = run.prepare(cand)
+                except Exception as exc:  # unreadable from disk: a platform failure for this file
+                    window.append((cand, exc, None))
+                    continue
+                window.append((cand, prep, run.submit_parse(prep)))
+
+        try:
+            fill_window()
+            while window:
+                cand, prep, future = window.popleft()
+                fill_window()
+                if isinstance(prep, BaseException):
+                    results.append(_error_result(cand, prep))
+                    continue
+                try:
+                    results.append(run.ingest(cand, prep, future))
+                except Exception as exc:  # a platform failure: recorded nowhere, reported, run goes on
+                    results.append(_error_result(cand, exc))
+        finally:
             try:
-                results.append(run.ingest(cand))
-            except Exception as exc:  # a platform failure: recorded nowhere, reported, run goes on
-                results.append(
-                    FileResult(
-                        file_id=None,
-                        content_sha256=None,
-                        original_name=cand.path.name,
-                        source_path=str(cand.path),
-                        sender_department_code=cand.sender,
-                        received_at=cand.received_at,
-                        status="error",
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
-                )
+                run.finish()
+            finally:
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
     return results
 
 

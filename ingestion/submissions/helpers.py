@@ -45,6 +45,16 @@ class Quarantine(Exception):
         self.reason = reason(code, **details)
         super().__init__(f"{code}: {self.reason.en}")
 
+    @classmethod
+    def of(cls, why: Reason) -> Quarantine:
+        q = cls.__new__(cls)
+        Exception.__init__(q, f"{why.code}: {why.en}")
+        q.reason = why
+        return q
+
+    def __reduce__(self):  # picklable (workers parse files and send the outcome back)
+        return (Quarantine.of, (self.reason,))
+
 
 # --- Signature ------------------------------------------------------------------------------------------
 

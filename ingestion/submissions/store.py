@@ -167,6 +167,109 @@ def file_rows(con: duckdb.DuckDBPyConnection, file_id: str) -> tuple[list[tuple]
     return out[0], out[1], out[2]
 
 
+class RunIndex:
+    """What one ingest run needs to know of the warehouse, read once and kept up to date in memory.
+
+    The run holds the write lock from start to end, so nothing else changes these tables meanwhile;
+    :meth:`record` is called after each commit. It answers the same questions as the functions above
+    (``find_receipt``, ``seen_content``, ``file_id_taken``, ``next_version``, ``previous_values``,
+    ``department_projects``, ``is_after_publication``) without a query per file."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        cur = con.execute("select * from raw.submission_files")
+        names = [d[0] for d in cur.description]
+        self.file_ids: set[str] = set()
+        self.by_receipt: dict[tuple, dict[str, Any]] = {}
+        self.by_content: dict[str, list[dict[str, Any]]] = {}
+        self.max_version: dict[tuple[str, str], int] = {}
+        for row in cur.fetchall():
+            self._add(dict(zip(names, row, strict=True)))
+        self.publications: dict[str, list[dt.datetime]] = {}
+        for period, published_at in con.execute(
+            "select period, published_at from ops.report_publications"
+        ).fetchall():
+            self.publications.setdefault(period, []).append(published_at)
+        self._values: dict[str, dict[tuple[str, str], list[tuple[str, int, int, float]]]] = {}
+        self._projects: dict[str, dict[str, ProjectInfo]] = {}
+
+    def _add(self, row: dict[str, Any]) -> None:
+        self.file_ids.add(row["file_id"])
+        sha = row.get("content_sha256") or row["file_id"]
+        key = (sha, row["sender_department_code"], row["original_name"], row["received_at"])
+        self.by_receipt.setdefault(key, row)
+        self.by_content.setdefault(sha, []).append(row)
+        if row["status"] in LOADED_STATUSES and row["version"] is not None:
+            k = (row["department_code"], row["period"])
+            self.max_version[k] = max(self.max_version.get(k, 0), int(row["version"]))
+
+    def find_receipt(self, sha: str, sender: str | None, name: str, received_at: dt.datetime):
+        return self.by_receipt.get((sha, sender, name, received_at))
+
+    def seen_content(self, sha: str, sender: str | None):
+        rows = self.by_content.get(sha, [])
+        loaded = [r for r in rows if r["status"] in LOADED_STATUSES]
+        if loaded:
+            return min(loaded, key=lambda r: (r["received_at"], r["file_id"]))
+        quarantined = [
+            r for r in rows if r["status"] == S.STATUS_QUARANTINED and r["sender_department_code"] == sender
+        ]
+        return min(quarantined, key=lambda r: (r["received_at"], r["file_id"])) if quarantined else None
+
+    def next_version(self, department: str, period: str) -> int:
+        return self.max_version.get((department, period), 0) + 1
+
+    def is_after_publication(self, period: str, received_at: dt.datetime) -> bool:
+        return any(p < received_at for p in self.publications.get(period, []))
+
+    def _department_values(self, department: str) -> dict[tuple[str, str], list[tuple[str, int, int, float]]]:
+        cache = self._values.get(department)
+        if cache is None:
+            cache = {}
+            rows = self.con.execute(
+                """
+                select v.indicator_id, v.prefecture_code, v.period, f.version, v.row_number, v.value
+                from raw.submission_values as v
+                inner join raw.submission_files as f on v.file_id = f.file_id
+                where f.status in ('loaded', 'partially_loaded') and f.department_code = ?
+                """,
+                [department],
+            ).fetchall()
+            for ind, pref, period, version, row_number, value in rows:
+                cache.setdefault((ind, pref), []).append(
+                    (period, int(version), int(row_number), float(value))
+                )
+            self._values[department] = cache
+        return cache
+
+    def previous_values(self, department: str, period: str) -> dict[tuple[str, str], tuple[str, float]]:
+        out = {}
+        for key, entries in self._department_values(department).items():
+            earlier = [e for e in entries if e[0] < period]
+            if earlier:
+                best = max(earlier)
+                out[key] = (best[0], best[3])
+        return out
+
+    def department_projects(self, department: str) -> dict[str, ProjectInfo]:
+        if department not in self._projects:
+            self._projects[department] = department_projects(self.con, department)
+        return self._projects[department]
+
+    def record(self, ledger: dict[str, Any], values: list[tuple]) -> None:
+        """After a commit: the new ledger row and its accepted values join the index."""
+        self._add(dict(ledger))
+        department = ledger.get("department_code")
+        if values and department in self._values:
+            cache = self._values[department]
+            version = int(ledger["version"])
+            for v in values:
+                row = dict(zip(VALUE_COLUMNS, v, strict=True))
+                cache.setdefault((row["indicator_id"], row["prefecture_code"]), []).append(
+                    (row["period"], version, int(row["row_number"]), float(row["value"]))
+                )
+
+
 # A test hook called between the inserts of one file's load (crash tests raise or exit in it).
 between_inserts: Callable[[str], None] | None = None
 
@@ -199,7 +302,7 @@ def _insert_batch(
         return
     import pandas as pd
 
-    frame = pd.DataFrame.from_records(rows, columns=list(columns))
+    frame = pd.DataFrame({name: [r[i] for r in rows] for i, name in enumerate(columns)})
     con.register("_batch", frame)
     try:
         con.execute(f"insert into {table} ({', '.join(columns)}) select {', '.join(columns)} from _batch")

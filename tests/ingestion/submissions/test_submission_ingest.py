@@ -353,3 +353,48 @@ def test_landing_symlinks_are_not_followed(settings, maker, tmp_path):
     (settings.landing / "CA" / "upload.xlsx.part").write_bytes(b"x")
     assert ingest_paths(settings) == []
     assert counts(settings)["submission_files"] == 0
+
+
+def test_worker_processes_give_the_same_results_as_one_process(
+    settings, maker, seeded_home_template, tmp_path
+):
+    """The parallel path (parse ahead + feedback in worker processes) is an optimisation only."""
+    import dataclasses
+    import shutil
+
+    drops = [
+        (
+            maker.filled(period="2024-05", overrides={("g5_base_stations", "GY"): 5000}),
+            "CA",
+            "may.xlsx",
+            ON_TIME,
+        ),
+        (maker.filled(overrides={("g5_base_stations", "GY"): "4,000"}), "CA", "june.xlsx", ON_TIME),
+        (maker.filled(overrides={("g5_village_coverage_rate", "GZ"): 120}), "CA", "june_v2.xlsx", LATE),
+        (maker.filled("BDB"), "CA", "spoof.xlsx", ON_TIME),
+        (b"junk", "CA", "junk.xlsx", ON_TIME),
+    ]
+    other_home = tmp_path / "home_parallel"
+    shutil.copytree(seeded_home_template, other_home, ignore=shutil.ignore_patterns("dbt"))
+    parallel = dataclasses.replace(settings, home=other_home)
+    outcomes = []
+    for run_settings, workers in ((settings, 0), (parallel, 2)):
+        for data, folder, name, when in drops:
+            target = run_settings.landing / folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data.read_bytes() if isinstance(data, Path) else data)
+            set_mtime(target, when)
+        results = ingest_paths(run_settings, workers=workers)
+        outcomes.append(
+            (
+                [(r.file_id, r.status, r.version, r.rows_accepted, r.rows_flagged) for r in results],
+                db_digest(run_settings),
+                tree_digest(run_settings.home / "feedback"),
+                tree_digest(run_settings.home / "quarantine"),
+            )
+        )
+        assert not list((run_settings.landing / "CA").iterdir())
+    assert outcomes[0] == outcomes[1]
+    assert [s for _, s, _, _, _ in outcomes[0][0]] == [
+        "loaded", "quarantined", "loaded", "quarantined", "partially_loaded",
+    ]  # fmt: skip
