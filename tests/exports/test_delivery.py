@@ -5,54 +5,15 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
-import socket
 from pathlib import Path
 
 import pytest
-from report_fixtures import make_report_data
+from report_fixtures import free_port, make_report_data
 
 from exports import deliver
 from exports.delivery import deliver_package
 from exports.package import write_package
 from newinfra.errors import PlatformError
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture()
-def smtp_server():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult
-
-    inbox = _Inbox()
-    logins = []
-
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        logins.append((auth_data.login.decode(), auth_data.password.decode()))
-        return AuthResult(success=auth_data.password == b"secret-pw")
-
-    port = _free_port()
-    controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
-    )
-    controller.start()
-    try:
-        yield port, inbox, logins
-    finally:
-        controller.stop()
 
 
 @pytest.fixture()
@@ -108,7 +69,7 @@ def test_not_configured_is_skipped_with_a_note(settings, package):
 
 
 def test_unreachable_server_is_a_clear_error(settings, package):
-    bad = _mail_settings(settings, _free_port())
+    bad = _mail_settings(settings, free_port())
     with pytest.raises(PlatformError) as err:
         deliver(bad, package)
     assert "邮件发送失败" in err.value.message_zh

@@ -487,6 +487,27 @@ def test_cli_json(settings, capsys):
     assert {f["kind"] for f in out["files"]} >= {"workbook", "briefing", "template"}
 
 
+def test_cli_builds_and_delivers(settings, smtp_server, monkeypatch, capsys):
+    import email
+    import email.policy
+
+    from newinfra.cli import main
+
+    port, inbox, _ = smtp_server
+    monkeypatch.setenv("NEWINFRA_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("NEWINFRA_SMTP_PORT", str(port))
+    monkeypatch.setenv("NEWINFRA_MAIL_TO", "office@example.org")
+    assert main(["report", "--period", PERIOD, "--deliver"]) == 0
+    out = capsys.readouterr().out
+    assert "邮件 / mail: 已发送至 office@example.org" in out
+    msg = email.message_from_bytes(inbox.messages[0][1], policy=email.policy.default)
+    assert "2024年6月" in msg["Subject"]
+    assert {p.get_filename() for p in msg.iter_attachments()} >= {
+        f"责任分解表进展_{PERIOD}.xlsx",
+        f"月度简报_{PERIOD}.html",
+    }
+
+
 # --- a real browser -----------------------------------------------------------------------------------------
 def _chromium() -> str | None:
     for name in ("/usr/bin/chromium", "chromium", "chromium-browser"):
