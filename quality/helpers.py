@@ -227,9 +227,23 @@ def message_for(outcome: str, observed: float | None, threshold: str, errors: li
     elif outcome == S.WARNED:
         text = f"警告：观测值 {obs}，期望 {threshold} / warning: observed {obs}, expected {threshold}"
     else:
-        detail = "; ".join(e.strip() for e in errors or [] if e.strip()) or "unknown error"
-        text = f"检查未能执行：{detail} / the check could not run: {detail}"
+        text = f"检查未能执行 / the check could not run: {error_detail(errors)}"
     return text[: S.MESSAGE_MAX_CHARS]
+
+
+_SODA_PREFIXES = ("Query execution failed, continuing with remaining checks: ",)
+
+
+def error_detail(errors: list[str] | None) -> str:
+    """Soda's error logs on one line each, without its boilerplate, at most ~600 characters."""
+    lines = []
+    for error in errors or []:
+        text = " ".join(error.split())
+        for prefix in _SODA_PREFIXES:
+            text = text.removeprefix(prefix)
+        if text and text not in lines:
+            lines.append(text)
+    return ("; ".join(lines) or "unknown error")[:600]
 
 
 def schema_detail(missing: list[str], extra: list[str], mismatches: list[str]) -> str:

@@ -72,8 +72,10 @@ def test_fmt_number(value, text):
 def test_messages_are_bilingual():
     assert message_for("failed", 3.0, "= 0").startswith("未通过：观测值 3，要求 = 0 / failed: observed 3")
     assert "警告" in message_for("warned", 1.0, "warn: = 0")
-    error = message_for("error", None, "", ["Catalog Error: no table"])
-    assert "检查未能执行" in error and "Catalog Error: no table" in error
+    error = message_for(
+        "error", None, "", ["Query execution failed, continuing with remaining checks: Catalog\n  Error"]
+    )
+    assert error == "检查未能执行 / the check could not run: Catalog Error"
     assert message_for("error", None, "", ["x" * 5000]).__len__() <= 1000
     assert schema_detail(["a"], ["b"], []) == "缺少列 missing columns: a; 多出列 unexpected columns: b"
 
