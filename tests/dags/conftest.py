@@ -1,0 +1,35 @@
+"""Fixtures of the DAG tests: a real Airflow 3 (SQLite metadata DB, migrated once per session, the
+``duckdb_writer`` pool created as production's init does) and a fresh dbt manifest for Cosmos."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from newinfra import airflow_support as af
+from newinfra.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest(seeded_home_template) -> Path:
+    """Re-parse the dbt project once per session (the models change under us; Cosmos renders the
+    transform DAG from this manifest, what `make dbt-parse` writes)."""
+    return af.ensure_manifest(Settings(home=seeded_home_template), force=True)
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory, seeded_home_template, dbt_manifest) -> Path:
+    """A migrated SQLite AIRFLOW_HOME with the pool: `airflow db migrate` + `airflow pools set`."""
+    home = tmp_path_factory.mktemp("airflow_home")
+    af.prepare_airflow_home(Settings(home=seeded_home_template), home)
+    return home
+
+
+@pytest.fixture()
+def airflow_env(airflow_home, home) -> dict[str, str]:
+    """The environment of `airflow ...` for this test's NEWINFRA_HOME."""
+    env = af.airflow_env(Settings(home=home), airflow_home, base=os.environ)
+    env["NEWINFRA_LOCK_TIMEOUT"] = "120"
+    return env
