@@ -39,7 +39,7 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         for record in problems:
             print(_line(record))
     if run.is_blocked:
-        names = "；".join(f"{r.contract} :: {r.check_name}" for r in run.blocking_failures)
+        names = "；".join(r.full_name for r in run.blocking_failures)
         print(
             f"错误：{len(run.blocking_failures)} 项阻断性质量检查未通过，不得导出：{names}\n"
             f"Error: {len(run.blocking_failures)} blocking quality check(s) failed; the export is blocked: "

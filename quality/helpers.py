@@ -59,6 +59,11 @@ class CheckRecord:
         return S.OUTCOME_LABELS_ZH.get(self.outcome, self.outcome)
 
     @property
+    def full_name(self) -> str:
+        """``contract :: check_name``, unique in a run (``schema`` alone is not)."""
+        return f"{self.contract} :: {self.check_name}"
+
+    @property
     def stops_export(self) -> bool:
         return self.is_blocking and self.outcome in (S.FAILED, S.ERROR)
 
@@ -110,7 +115,7 @@ class CheckRun:
             "counts": self.counts,
             "is_blocked": self.is_blocked,
             "duration_s": round(self.duration_s, 3),
-            "blocking_failures": [f"{r.contract}:{r.check_name}" for r in self.blocking_failures],
+            "blocking_failures": [r.full_name for r in self.blocking_failures],
             "results": [{**r.to_dict(), "checked_at": r.checked_at.isoformat()} for r in self.results],
         }
 

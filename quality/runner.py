@@ -175,18 +175,36 @@ def _verify(
             f"质量检查无法以只读方式打开仓库（可能有其他进程正在写入）：{settings.warehouse}：{exc}",
             f"quality checks could not open the warehouse read-only (another writer?): {exc}",
         ) from exc
-    try:
+
+    def verify(batch: list[Contract]) -> list[Any]:
         session = ContractVerificationSession.execute(
-            contract_yaml_sources=[ContractYamlSource.from_file_path(str(c.path)) for c in contracts],
+            contract_yaml_sources=[ContractYamlSource.from_file_path(str(c.path)) for c in batch],
             data_source_impls=[data_source],
             variables=variables,
         )
+        return list(session.contract_verification_results)
+
+    out: dict[str, list[CheckRecord]] = {}
+    try:
+        try:
+            results = verify(contracts)
+        except Exception:
+            # Soda isolates a broken contract within a session of several, but raises when the session
+            # holds just one (abort_on_first_error): verify one by one, and record what raised.
+            results = []
+            for contract in contracts:
+                try:
+                    results.extend(verify([contract]))
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                    out[contract.contract_id] = [
+                        _contract_error(contract, run_id, period, checked_at, [error])
+                    ]
     finally:
         data_source.close_connection()
 
     by_path = {str(c.path): c for c in contracts}
-    out: dict[str, list[CheckRecord]] = {}
-    for result in session.contract_verification_results:
+    for result in results:
         contract = by_path.get(result.check_collection.source.local_file_path or "")
         if contract is None:  # cannot happen: every source came from a file
             continue

@@ -287,3 +287,16 @@ def test_results_are_readable_with_plain_duckdb(healthy):
         True,
     )
     assert row[6] == "> 0" and row[7] == run.checked_at
+
+
+def test_a_malformed_contract_alone_is_a_blocking_error_not_a_crash(healthy, tmp_path):
+    """Soda raises (instead of reporting) when the one contract of a session cannot be parsed."""
+    path = tmp_path / "newinfra" / "raw" / "submission_values.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "dataset: newinfra/raw/submission_values\nchecks:\n  - row_count:\n      name: x\n", "utf-8"
+    )
+    run = run_some(healthy, period=PERIOD, contracts=discover_contracts(tmp_path))
+    assert [(r.check_name, r.outcome, r.is_blocking) for r in run.results] == [("contract", "error", True)]
+    assert "columns" in run.results[0].message
+    assert run.is_blocked
