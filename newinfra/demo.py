@@ -1,31 +1,157 @@
-"""`make demo`: set up and run the monthly cycle on the bundled demo data, then print where things are.
+"""`make demo`: set up, generate the synthetic demo data and run the whole monthly cycle through
+Airflow (`airflow dags test` of each DAG in order) for the last demo month, then print where the
+report package, the feedback folder and the analysts' copy are, with a one-screen summary.
 
-The cycle grows as the parts land; each step below says what it ran.
+The demo owns its data home: it replays from scratch every time (so a second run yields the same
+package), and refuses to wipe a NEWINFRA_HOME that holds anything but an earlier demo.
 """
 
 from __future__ import annotations
 
+import argparse
+import shutil
 import sys
+import time
+from pathlib import Path
 
-from newinfra.errors import NewinfraError
-from newinfra.home import init_home
-from newinfra.settings import Settings
+from newinfra.errors import NewinfraError, UserInputError
+from newinfra.settings import HOME_SUBDIRS, Settings
+
+DEMO_MARKER = ".newinfra-demo-home"
+DEMO_PERIOD = "2024-12"
+_REPLAYED = (*HOME_SUBDIRS, "demo", "airflow", "dbt", "warehouse.duckdb", "warehouse.duckdb.wal")
 
 
-def main() -> int:
+def prepare_home(settings: Settings) -> None:
+    """Empty the demo's data home (only if it is new, empty or an earlier demo's)."""
+    home = settings.home
+    marker = home / DEMO_MARKER
+    if home.exists() and any(home.iterdir()) and not marker.exists():
+        raise UserInputError(
+            f"{home} 已有非演示数据，演示不会覆盖它；请设置另一个 NEWINFRA_HOME 再运行 make demo",
+            f"{home} holds data that is not the demo's; set another NEWINFRA_HOME for `make demo`",
+        )
+    home.mkdir(parents=True, exist_ok=True)
+    for name in _REPLAYED:
+        path = home / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    marker.write_text(
+        "newinfra demo data home (示例数据); `make demo` replays it from scratch\n", encoding="utf-8"
+    )
+
+
+def _step(label: str, started: float) -> None:
+    print(f"   … {label}  {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def summary(settings: Settings, period: str) -> list[str]:
+    """One screen: indicators by status, reporting rate, failed checks (from the published copy)."""
+    from newinfra import db
+
+    lines: list[str] = []
+    with db.reader(settings, settings.published_warehouse) as con:
+        rows = con.execute(
+            """
+            select status_label_zh, status_code, count(distinct indicator_id)
+            from governance.rpt_responsibility_table
+            where period = ?
+            group by all
+            order by min(status_sort_order)
+            """,
+            [period],
+        ).fetchall()
+        total = sum(n for _, _, n in rows)
+        lines.append(f"指标状态 / indicators by status（{period}，共 {total} 项）:")
+        for label, code, n in rows:
+            lines.append(f"   {label:<6} {code:<10} {n:>3}")
+        rate = con.execute(
+            "select n_expected, n_submitted, n_on_time, n_late, n_missing, reporting_rate, on_time_rate "
+            "from governance.fct_reporting_rates where period = ?",
+            [period],
+        ).fetchone()
+    if rate:
+        n_exp, n_sub, n_on, n_late, n_miss, r_rate, r_on = rate
+        lines.append(
+            f"报送率 / reporting rate: {n_sub}/{n_exp} = {r_rate or 0:.0%}；"
+            f"及时率 / on time: {n_on}/{n_exp} = {r_on or 0:.0%}（逾期 {n_late}，缺报 {n_miss}）"
+        )
+    from quality import latest_results
+
+    results = latest_results(settings, period)
+    failed = [r for r in results if r.outcome in ("failed", "error")]
+    warned = [r for r in results if r.outcome == "warned"]
+    lines.append(
+        f"质量检查 / checks: {len(results)} 项，失败 {len(failed)}（阻断 {sum(r.is_blocking for r in failed)}），"
+        f"警告 {len(warned)}"
+    )
+    for record in failed[:8]:
+        lines.append(f"   ✗ {record.contract} · {record.check_name}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m newinfra.demo", description=__doc__)
+    parser.add_argument("--period", default=DEMO_PERIOD, help="报告期 / the demo's report month")
+    args = parser.parse_args(argv)
     settings = Settings.from_env()
+    started = time.perf_counter()
     try:
-        result = init_home(settings)
+        return _run(settings, args.period, started)
     except NewinfraError as exc:
         print(f"错误：{exc.message_zh}\nError: {exc.message_en}", file=sys.stderr)
         return exc.exit_code
-    print("== newinfra 演示 / demo ==")
-    print(f"1. 初始化 / init: {result.home}")
-    for table, n in result.seed_tables.items():
-        print(f"   plan.{table}: {n} 行")
-    print("（目前只包含初始化与规划种子数据；采集、dbt、质量检查与导出将随各部分上线接入）")
-    print("(so far: init + the plan's seeds; ingest, dbt, checks and export join as they land)")
-    print(f"仓库 / warehouse: {settings.warehouse}")
+
+
+def _run(settings: Settings, period: str, started: float) -> int:
+    from demo.generate import generate
+    from ingestion.projects import load_projects
+    from newinfra import airflow_support as af
+    from newinfra.home import init_home
+
+    print("== newinfra 演示 / demo（示例数据，非官方统计 / synthetic data）==", flush=True)
+    prepare_home(settings)
+    print(f"1. 初始化数据目录与规划种子 / init home + seeds: {settings.home}", flush=True)
+    init_home(settings)
+    _step("init", started)
+
+    print(f"2. 生成示例报送 2022-01 … {period} / generate the demo submissions", flush=True)
+    generated = generate(None, through=period, settings=settings)
+    print(
+        f"   {generated.files_written} 个文件，逾期 {generated.late_files}，缺报 {generated.missing}，"
+        f"故意错误 {generated.mistakes}；重大项目 {generated.projects} 个"
+    )
+    load_projects(settings, Path(generated.library_path))
+    _step("generate + project library", started)
+
+    print(f"3. Airflow: airflow dags test 依次运行四个 DAG（报告期 {period}）", flush=True)
+
+    def show(result: af.DagTestResult) -> None:
+        mark = "✓" if result.ok else "✗"
+        print(f"   {mark} {result.dag_id:<30} {result.seconds:5.1f} s", flush=True)
+        if not result.ok:
+            print(result.tail(60))
+
+    results = af.run_cycle(settings, period, on_result=show)
+    if len(results) < len(af.CYCLE_DAGS) or not all(r.ok for r in results):
+        print("✗ 演示流程未完成 / the demo cycle stopped (see the log above)", file=sys.stderr)
+        return 1
+    _step("airflow cycle", started)
+
+    package = settings.exports / period
+    print()
+    print("== 结果 / where things are ==")
+    print(f"报告包 / report package:      {package}")
+    for name in (f"责任分解表进展_{period}.xlsx", f"月度简报_{period}.html", "manifest.json"):
+        print(f"   {package / name}")
+    print(f"反馈文件 / feedback:          {settings.feedback}")
+    print(f"分析副本 / analysts' copy:    {settings.published_warehouse}")
+    print()
+    for line in summary(settings, period):
+        print(line)
+    print(f"\n用时 / took {time.perf_counter() - started:.0f} s")
     return 0
 
 
