@@ -55,14 +55,17 @@ def newinfra_monthly_report() -> None:
         return period
 
     @task(pool=af.POOL)
-    def refresh_marts() -> dict[str, Any]:
-        """dbt build + the analysts' copy, so the package reads the data as it stands."""
+    def refresh_marts(period: str) -> dict[str, Any]:
+        """dbt build (the monthly series reaching the period) + the analysts' copy, so the package
+        reads the data as it stands."""
         from newinfra.transform import build, publish
 
         settings = af.settings()
-        result = build(settings)
+        result = build(settings, period=period)
         path = publish(settings)
-        return {"build": af.to_jsonable(result), "published": str(path)}
+        summary = af.to_jsonable(result)
+        summary.pop("output", None)  # dbt's log: in the task log, not in XCom
+        return {"build": summary, "published": str(path)}
 
     @task(pool=af.POOL, retries=0)
     def quality_gate(period: str) -> dict[str, Any]:
@@ -106,7 +109,7 @@ def newinfra_monthly_report() -> None:
         return summary
 
     period = report_period()
-    marts = refresh_marts()
+    marts = refresh_marts(period)
     gate = quality_gate(period)
     marts >> gate
     package = export_package(period, gate)

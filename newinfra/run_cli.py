@@ -57,7 +57,10 @@ def _timed(steps: list[Step], name: str, label_zh: str, fn: Callable[[], Any]) -
             Step(name, label_zh, False, time.perf_counter() - start, None, exc.message_zh, exc.message_en)
         )
         raise
-    steps.append(Step(name, label_zh, True, time.perf_counter() - start, to_jsonable(value)))
+    detail = to_jsonable(value)
+    if isinstance(detail, dict):
+        detail.pop("output", None)  # dbt's whole log
+    steps.append(Step(name, label_zh, True, time.perf_counter() - start, detail))
     return value
 
 
@@ -90,7 +93,7 @@ def run_cycle(
             _timed(steps, "fetch_public", "获取公开统计", lambda: summarize(fetch_sources(settings)))
         from newinfra.transform import build, publish
 
-        _timed(steps, "build", "dbt 构建", lambda: build(settings))
+        _timed(steps, "build", "dbt 构建", lambda: build(settings, period=period))
         _timed(steps, "publish", "发布分析副本", lambda: publish(settings))
 
         from quality import run_checks
