@@ -2,7 +2,7 @@
     The progress method (序时进度), in one place: DESIGN.md "Progress" and _progress__docs.md.
     One row per indicator with a target x as-of month (every month from the plan's first month to
     the end of the calendar), so the report of any past month is reproduced from the data as it
-    stands. Inputs: the province series (GZ rows of int_indicator_values_monthly), the calendar,
+    stands. Inputs: the province series (int_indicator_values_province), the calendar,
     the plan's indicators and targets, and optional configured baselines (var indicator_baselines).
 -#}
 {%- set baselines = var('indicator_baselines', {}) or {} -%}
@@ -10,9 +10,9 @@
 
 with
 
-monthly as (
+province_series as (
 
-    select * from {{ ref('int_indicator_values_monthly') }}
+    select * from {{ ref('int_indicator_values_province') }}
 
 ),
 
@@ -41,8 +41,7 @@ province as (
         period_month,
         reported_value
 
-    from monthly
-    where prefecture_code = 'GZ'
+    from province_series
 
 ),
 

@@ -1,3 +1,4 @@
+{{ config(materialized="view") }}
 {#- The latest accepted value per department x period x indicator x prefecture (revisions resolved). -#}
 with
 

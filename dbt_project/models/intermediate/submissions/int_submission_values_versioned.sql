@@ -1,7 +1,9 @@
+{{ config(materialized="view") }}
 {#-
     Every accepted value row with its file's version. Within department x period x indicator x
     prefecture the highest file version (then the latest received) is the latest; older versions
-    stay here, marked superseded, with the value they were superseded by visible from the next row.
+    stay here, marked superseded, beside the value of the version before them. One window spec, so
+    DuckDB sorts once.
 -#}
 with
 
@@ -63,21 +65,19 @@ ranked as (
     select
         *,
         row_number() over latest_first as version_rank,
-        count(*) over key_rows as n_versions,
-        lag(value) over oldest_first as previous_value,
-        lag(file_id) over oldest_first as previous_file_id,
-        lag(file_version) over oldest_first as previous_file_version
+        count(*) over latest_first_all as n_versions,
+        lead(value) over latest_first as previous_value,
+        lead(file_id) over latest_first as previous_file_id,
+        lead(file_version) over latest_first as previous_file_version
 
     from joined
     window
-        key_rows as (partition by department_code, period, indicator_id, prefecture_code),
         latest_first as (
             partition by department_code, period, indicator_id, prefecture_code
             order by file_version desc, received_at desc, row_number desc
         ),
-        oldest_first as (
-            partition by department_code, period, indicator_id, prefecture_code
-            order by file_version asc, received_at asc, row_number asc
+        latest_first_all as (
+            latest_first rows between unbounded preceding and unbounded following
         )
 
 ),

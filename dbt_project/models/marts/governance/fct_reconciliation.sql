@@ -15,7 +15,7 @@ observations as (
 
 monthly as (
 
-    select * from {{ ref('int_indicator_values_monthly') }}
+    select * from {{ ref('fct_indicator_monthly') }}
 
 ),
 
