@@ -1,0 +1,166 @@
+"""Real `airflow dags test` runs of every DAG, in the order of one monthly cycle, against a temporary
+NEWINFRA_HOME (seeded, with a slice of the demo submissions in its landing folder) and a SQLite
+metadata DB — what `newinfra airflow-cycle --period 2022-02` does. Then: a second ingest is a no-op
+that announces nothing, and the report DAG's package equals `newinfra run --period` on the same data
+(the backfill of a past month)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from newinfra import airflow_support as af
+from newinfra.settings import Settings
+
+PERIOD = "2022-02"  # reported by the run of 2022-03-06
+DEPARTMENTS = ["CAC", "STD", "BDB"]
+
+
+@pytest.fixture(scope="module")
+def cycle(seeded_home_template, airflow_home, tmp_path_factory):
+    """One cycle of the four DAGs for PERIOD; the home, the Airflow env and each DAG's result."""
+    from demo.generate import generate
+
+    home = tmp_path_factory.mktemp("cycle") / "home"
+    shutil.copytree(seeded_home_template, home, ignore=shutil.ignore_patterns("dbt"))
+    settings = Settings(home=home)
+    generate(home, through="2022-03", settings=settings, folders=DEPARTMENTS, workers=1)
+    files = sorted(p for p in (home / "landing").rglob("*") if p.is_file())
+    assert len(files) == 3 * len(DEPARTMENTS)
+    results = af.run_cycle(settings, PERIOD, airflow_home=airflow_home)
+    env = af.airflow_env(settings, airflow_home)
+    return {"home": home, "settings": settings, "env": env, "results": results, "files": files}
+
+
+def _db(env) -> sqlite3.Connection:
+    return sqlite3.connect(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
+
+
+def _asset_events(env, uri: str) -> int:
+    with _db(env) as con:
+        return con.execute(
+            "select count(*) from asset_event e join asset a on a.id = e.asset_id where a.uri = ?", (uri,)
+        ).fetchone()[0]
+
+
+def _last_states(env, dag_id: str) -> dict[str, str]:
+    with _db(env) as con:
+        run_id = con.execute(
+            "select run_id from dag_run where dag_id = ? order by id desc limit 1", (dag_id,)
+        ).fetchone()[0]
+        return dict(
+            con.execute(
+                "select task_id, state from task_instance where dag_id = ? and run_id = ?", (dag_id, run_id)
+            ).fetchall()
+        )
+
+
+def test_every_dag_runs(cycle):
+    results = cycle["results"]
+    assert [r.dag_id for r in results] == list(af.CYCLE_DAGS)
+    for result in results:
+        assert result.ok, f"{result.dag_id} failed:\n{result.tail(80)}"
+    for dag_id in af.CYCLE_DAGS:
+        states = _last_states(cycle["env"], dag_id)
+        assert states and set(states.values()) <= {"success", "skipped"}, (dag_id, states)
+
+
+def test_ingest_loaded_the_landing_folder_and_announced_it(cycle):
+    import duckdb
+
+    con = duckdb.connect(str(cycle["home"] / "warehouse.duckdb"), read_only=True)
+    try:
+        loaded = con.execute("select count(*) from raw.submission_files").fetchone()[0]
+        observations = con.execute("select count(*) from raw.public_observations").fetchone()[0]
+    finally:
+        con.close()
+    assert loaded == len(cycle["files"])
+    assert observations > 0
+    states = _last_states(cycle["env"], af.DAG_INGEST_SUBMISSIONS)
+    assert states == {"ingest_landing": "success", "announce": "success"}
+    assert _asset_events(cycle["env"], af.RAW_SUBMISSIONS_URI) >= 1
+    assert _asset_events(cycle["env"], af.RAW_PUBLIC_OBSERVATIONS_URI) >= 1
+
+
+def test_transform_ran_one_build_and_published(cycle):
+    states = _last_states(cycle["env"], af.DAG_TRANSFORM)
+    assert states["dbt_build.dbt_producer_watcher"] == "success"
+    assert states["quality_checks"] == "success" and states["publish"] == "success"
+    sensors = [t for t in states if t.startswith("dbt_build.") and "producer" not in t]
+    assert len(sensors) > 20 and all(states[t] == "success" for t in sensors)
+    assert (cycle["home"] / "published" / "marts.duckdb").exists()
+    assert _asset_events(cycle["env"], "newinfra://marts/") >= 1
+
+
+def test_report_for_the_month_before(cycle):
+    states = _last_states(cycle["env"], af.DAG_MONTHLY_REPORT)
+    assert set(states.values()) == {"success"}, states
+    manifest = json.loads((cycle["home"] / "exports" / PERIOD / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["period"] == PERIOD
+    assert not (cycle["home"] / "exports" / "2022-03").exists()
+
+
+def test_second_ingest_finds_nothing_new_and_announces_nothing(cycle):
+    before = _asset_events(cycle["env"], af.RAW_SUBMISSIONS_URI)
+    result = af.dags_test(af.DAG_INGEST_SUBMISSIONS, "2022-03-06T00:30:00+00:00", cycle["env"])
+    assert result.ok, result.tail()
+    assert _last_states(cycle["env"], af.DAG_INGEST_SUBMISSIONS) == {
+        "ingest_landing": "success",
+        "announce": "skipped",
+    }
+    assert _asset_events(cycle["env"], af.RAW_SUBMISSIONS_URI) == before
+
+
+def _workbook_values(path: Path, ignore: set[str]) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {
+            ws.title: [
+                tuple(None if isinstance(v, str) and any(s in v for s in ignore) else v for v in row)
+                for row in ws.iter_rows(values_only=True)
+            ]
+            for ws in book.worksheets
+        }
+    finally:
+        book.close()
+
+
+def test_backfill_reproduces_the_month(cycle, tmp_path):
+    """`newinfra run --period 2022-02` on the same data gives the package the DAG gave: the same
+    figures, statuses and every cell of the workbook (but the generation time and snapshot id)."""
+    from newinfra.run_cli import run_cycle
+
+    folder = cycle["home"] / "exports" / PERIOD
+    by_dag = tmp_path / "by_dag"
+    shutil.copytree(folder, by_dag)
+    dag_manifest = json.loads((by_dag / "manifest.json").read_text(encoding="utf-8"))
+
+    result = run_cycle(cycle["settings"], PERIOD, force=True, ingest=False)
+    assert result.ok, [(s.name, s.error_en) for s in result.steps]
+    cli_manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert cli_manifest["force_requested"] is True
+
+    for key in ("period", "indicators", "status_counts"):
+        assert cli_manifest[key] == dag_manifest[key], key
+    assert cli_manifest["quality"]["blocking_failures"] == dag_manifest["quality"]["blocking_failures"]
+    changing = {  # what differs by construction: the snapshot, the quality run, the generation time
+        dag_manifest["snapshot_id"],
+        cli_manifest["snapshot_id"],
+        dag_manifest["quality"]["run_id"],
+        cli_manifest["quality"]["run_id"],
+        dag_manifest["generated_at"][:16].replace("T", " "),
+        cli_manifest["generated_at"][:16].replace("T", " "),
+    }
+    name = f"责任分解表进展_{PERIOD}.xlsx"
+    dag_cells = _workbook_values(by_dag / name, changing)
+    cli_cells = _workbook_values(folder / name, changing)
+    assert dag_cells.keys() == cli_cells.keys()
+    for sheet in dag_cells:
+        if sheet in ("说明", "封面", "Cover"):
+            continue
+        assert dag_cells[sheet] == cli_cells[sheet], sheet
