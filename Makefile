@@ -15,7 +15,7 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export SCARF_ANALYTICS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install lock demo test test-fast lint bench clean dbt-parse
+.PHONY: help install lock demo test test-fast lint bench clean dbt-parse system-deps
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -41,7 +41,15 @@ dbt-parse: $(STAMP) ## Compile the dbt manifest (dbt_project/target/manifest.jso
 demo: $(STAMP) dbt-parse ## Set up and run the whole monthly cycle on the bundled demo data
 	$(BIN)/python -m newinfra.demo
 
-test: $(STAMP) dbt-parse ## Set up and run every test (slow ones included)
+system-deps: ## Debian's chromium + a CJK font for the slow screenshot test (as root with apt; else skipped)
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi -e wqy -e noto.*cjk; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium + fonts-wqy-microhei (Debian) for the screenshot test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
+			|| echo "note: could not install chromium; the screenshot test will be skipped with its reason"; \
+	else echo "note: chromium absent and not root: the screenshot test will be skipped with its reason"; fi
+
+test: $(STAMP) dbt-parse system-deps ## Set up and run every test (slow ones included)
 	$(BIN)/pytest -q
 
 test-fast: $(STAMP) ## Tests without the slow ones (real scheduler, Chromium)
