@@ -391,6 +391,10 @@ def airflow_env(
         SCARF_ANALYTICS="false",
         DO_NOT_TRACK="1",
     )
+    # `airflow standalone` starts its components as `airflow ...` from PATH: this interpreter's first.
+    bin_dir = str(Path(sys.executable).parent)
+    if env.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
     # A local Airflow must not inherit another metadata DB or dbt target from the caller.
     for name in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC", "DBT_TARGET_PATH", "DBT_PROFILES_DIR"):
         env.pop(name, None)
