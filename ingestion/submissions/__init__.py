@@ -15,8 +15,14 @@ For each file, in order (all of it under ``db.writer``, the warehouse file lock)
    sender (landing root, unknown folder), size, format, zip bomb, encoding, metadata (template,
    version, department, spoof, period, signature, future period), sheets and headers, no rows;
 4. row checks -> a row alone is rejected with its reason (``helpers.validate``);
-5. load in one transaction, then write the feedback workbook; the landing file is then removed
-   (the archive is the permanent copy), so the landing folder holds only what is not yet processed.
+5. load in one transaction, then write the feedback workbook;
+6. at the end of the run (still under the lock): one ``os.sync()`` for the archive, then the handled
+   files leave the landing folder (the archive is the permanent copy), so the landing folder holds
+   only what is not yet processed. A crash before that leaves them there, and the next run sees
+   exact replays (nothing changes; a missing feedback workbook is written again from the warehouse).
+
+Big runs (``PARALLEL_MIN_FILES`` and more) parse ahead and write feedback in worker processes while
+this process validates and loads in arrival order; the results are identical (tested).
 
 ``received_at`` is the file's modification time in the landing folder (when it was put there),
 capped at now, in UTC; ``is_late`` compares its local date (``NEWINFRA_TIMEZONE``) with
@@ -256,29 +262,47 @@ def _is_late(settings, period: str, received_at: dt.datetime) -> bool:
 
 @dataclass
 class _Prepared:
-    cand: Candidate
-    data: bytes | None  # None when the file is over the size limit (hashed and copied by streaming)
     sha: str
     archive_rel: str
     ext: str
-    parseable: bool  # worth parsing ahead (size within limits, sender a department)
+    too_large: bool  # over the size limit: hashed and copied by streaming, never parsed
+    data: bytes | None = None  # kept when prepared in this process
+    outcome: tuple | None = None  # parsed ahead: ('ok', ParsedFile) or ('quarantine', Quarantine)
+
+
+def _prepare_file(
+    path: str, size: int, home: str, max_upload: int, parse: tuple[int, float] | None, keep_data: bool
+) -> _Prepared:
+    """Read, hash and archive a file untouched; then, if ``parse`` (the zip limits) is given, parse it.
+
+    Runs in this process or in a worker (parse ahead); pure apart from the archive write."""
+    from ingestion.submissions import readers
+    from ingestion.submissions.helpers import Quarantine, archive_relpath, file_extension
+
+    source = Path(path)
+    ext = file_extension(source.name)
+    if size > max_upload:
+        sha = _hash_stream(source)
+        archive_rel = archive_relpath(sha, source.name)
+        _copy_atomic(source, Path(home) / archive_rel, sync=False)
+        return _Prepared(sha, archive_rel, ext, True)
+    data = source.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    archive_rel = archive_relpath(sha, source.name)
+    write_atomic(Path(home) / archive_rel, data, sync=False)
+    outcome = None
+    if parse is not None and data:
+        try:
+            outcome = ("ok", readers.read(data, ext, parse[0], parse[1]))
+        except Quarantine as q:
+            outcome = ("quarantine", q)
+    return _Prepared(sha, archive_rel, ext, False, data if keep_data else None, outcome)
 
 
 def _worker_init() -> None:
     from newinfra.plan import load_plan
 
     load_plan()
-
-
-def _parse_job(data: bytes, ext: str, max_uncompressed: int, max_ratio: float):
-    """In a worker: parse ahead. Returns ('ok', ParsedFile) or ('quarantine', Quarantine)."""
-    from ingestion.submissions import readers
-    from ingestion.submissions.helpers import Quarantine
-
-    try:
-        return "ok", readers.read(data, ext, max_uncompressed, max_ratio)
-    except Quarantine as q:
-        return "quarantine", q
 
 
 def _feedback_job(path, ledger, values, projects, rejections, timezone) -> None:
@@ -303,45 +327,38 @@ class _Run:
         self.finished: list[Candidate] = []
         self.pool = None  # a process pool when the run is big enough (see ingest_paths)
         self.feedback_jobs: list = []
-        self._parse_future = None
 
     # The file -------------------------------------------------------------------------------------------
+    def _prepare_args(self, cand: Candidate, ahead: bool) -> tuple:
+        settings = self.settings
+        parse = None
+        if ahead and cand.sender in self.plan.departments:
+            parse = (settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio)
+        return (str(cand.path), cand.size, str(settings.home), settings.max_upload_bytes, parse, not ahead)
+
     def prepare(self, cand: Candidate) -> _Prepared:
-        """Read, hash and archive the file untouched (before anything parses it)."""
-        from ingestion.submissions.helpers import archive_relpath, file_extension
+        """Read, hash and archive the file untouched here (it is parsed later, if it gets that far)."""
+        return _prepare_file(*self._prepare_args(cand, ahead=False))
 
-        settings = self.settings
-        ext = file_extension(cand.path.name)
-        data: bytes | None = None
-        if cand.size > settings.max_upload_bytes:
-            sha = _hash_stream(cand.path)
-        else:
-            data = cand.path.read_bytes()
-            sha = hashlib.sha256(data).hexdigest()
-        archive_rel = archive_relpath(sha, cand.path.name)
-        if data is None:
-            _copy_atomic(cand.path, settings.home / archive_rel, sync=False)
-        else:
-            write_atomic(settings.home / archive_rel, data, sync=False)
-        parseable = bool(data) and cand.sender in self.plan.departments
-        return _Prepared(cand, data, sha, archive_rel, ext, parseable)
-
-    def submit_parse(self, prep: _Prepared):
-        if self.pool is None or not prep.parseable:
+    def submit_prepare(self, cand: Candidate):
+        """Hand the file to a worker: read, hash, archive, parse ahead. None when there is no pool."""
+        if self.pool is None:
             return None
-        settings = self.settings
         try:
-            return self.pool.submit(
-                _parse_job, prep.data, prep.ext, settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio
-            )
+            return self.pool.submit(_prepare_file, *self._prepare_args(cand, ahead=True))
         except Exception:  # the pool broke (a worker died): carry on in this process
             self.pool = None
             return None
 
-    def ingest(self, cand: Candidate, prep: _Prepared | None = None, parse_future=None) -> FileResult:
+    def ingest(self, cand: Candidate, future=None) -> FileResult:
+        prep = None
+        if future is not None:
+            try:
+                prep = future.result()
+            except Exception:  # the worker failed (or died): do it here
+                prep = None
         prep = prep or self.prepare(cand)
-        self._parse_future = parse_future
-        data, sha, archive_rel, ext, name = prep.data, prep.sha, prep.archive_rel, prep.ext, cand.path.name
+        sha, archive_rel, ext, name = prep.sha, prep.archive_rel, prep.ext, cand.path.name
 
         sender_code = cand.sender if cand.sender in self.plan.departments else None
         existing = self.index.find_receipt(sha, sender_code, name, cand.received_at)
@@ -377,9 +394,9 @@ class _Run:
             )
             self._load(cand, ledger, [], [], [])
             return self._result(ledger, cand)
-        return self._process(cand, ledger, data)
+        return self._process(cand, ledger, prep)
 
-    def _process(self, cand: Candidate, ledger: dict[str, Any], data: bytes | None) -> FileResult:
+    def _process(self, cand: Candidate, ledger: dict[str, Any], prep: _Prepared) -> FileResult:
         from ingestion.submissions.helpers import (
             Context,
             Quarantine,
@@ -393,13 +410,13 @@ class _Run:
         try:
             if cand.size == 0:
                 raise Quarantine("empty_file")
-            if data is None:
+            if prep.too_large:
                 raise Quarantine("file_too_large", size=cand.size, limit=settings.max_upload_bytes)
             if cand.sender == S.LANDING_ROOT_SENDER:
                 raise Quarantine("spoof_landing_root")
             if cand.sender not in self.plan.departments:
                 raise Quarantine("sender_unknown", sender=cand.sender)
-            parsed = self._parse(data, ledger["file_format"])
+            parsed = self._parse(prep)
             ledger["file_format"] = parsed.file_format
             ledger["file_encoding"] = parsed.encoding
             department, period, version = check_metadata(
@@ -510,12 +527,14 @@ class _Run:
         self._write_feedback(ledger, values, projects, rejections, cand)
         self.finished.append(cand)
 
-    def finish(self) -> None:
+    def finish(self) -> set[str]:
         """Make the archive durable (one sync for the run), then take the handled files out of the
-        landing folder. A crash before this leaves them there: the next run sees exact replays."""
+        landing folder. A crash before this leaves them there: the next run sees exact replays.
+        Returns the paths whose feedback could not be written (they stay in the landing folder)."""
         from ingestion.submissions.feedback import write_feedback
 
         failed: set[int] = set()
+        failed_paths: set[str] = set()
         for cand, args, future in self.feedback_jobs:
             try:
                 future.result()
@@ -524,31 +543,35 @@ class _Run:
                     write_feedback(*args, self.plan, self.settings.timezone)
                 except Exception:
                     failed.add(id(cand))
+                    failed_paths.add(str(cand.path))
         self.feedback_jobs.clear()
         if any(c.in_landing for c in self.finished):
             os.sync()
-        for cand in self.finished:
-            if id(cand) not in failed:
+        done = [c for c in self.finished if id(c) not in failed and c.in_landing]
+        if len(done) > 8:  # unlink waits on the disk (discard); a few threads overlap the waits
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(4) as threads:
+                list(threads.map(_finish, done))
+        else:
+            for cand in done:
                 _finish(cand)
         self.finished.clear()
+        return failed_paths
 
     # Feedback -----------------------------------------------------------------------------------------------
-    def _parse(self, data: bytes, ext: str):
-        """The parsed file: from the worker that parsed it ahead, or parsed here."""
+    def _parse(self, prep: _Prepared):
+        """The parsed file: as parsed ahead by a worker, or parsed here."""
         from ingestion.submissions import readers
 
-        future, self._parse_future = self._parse_future, None
-        if future is not None:
-            try:
-                kind, value = future.result()
-            except Exception:  # a worker died: parse here instead
-                kind, value = "ok", None
+        if prep.outcome is not None:
+            kind, value = prep.outcome
             if kind == "quarantine":
                 raise value
-            if value is not None:
-                return value
+            return value
+        data = prep.data if prep.data is not None else (self.settings.home / prep.archive_rel).read_bytes()
         settings = self.settings
-        return readers.read(data, ext, settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio)
+        return readers.read(data, prep.ext, settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio)
 
     def _write_feedback(self, ledger, values, projects, rejections, cand: Candidate | None = None) -> None:
         from ingestion.submissions.feedback import write_feedback
@@ -630,7 +653,7 @@ def ingest_paths(
     --department X``); with ``paths=None`` it limits the run to ``landing/<department>/``.
     ``now`` (naive UTC) is for tests. ``workers``: processes that parse ahead and write the feedback
     workbooks while this process validates and loads, in order (None: as many as CPUs when the run
-    has at least ``settings.PARALLEL_MIN_FILES`` files; 0: none). The results are the same either way.
+    has at least ``ingestion.submissions.settings.PARALLEL_MIN_FILES`` files; 0: none). The results are the same either way.
     A platform failure on one file (e.g. the warehouse refused the write) gives that file status
     'error' (nothing of it recorded, the file stays where it is) and the run goes on; every other
     outcome is in the ledger.
@@ -669,33 +692,27 @@ def ingest_paths(
                 cand = next(queue, None)
                 if cand is None:
                     return
-                if not cand.path.exists():  # taken by a concurrent run while we waited for the lock
-                    continue
-                try:
-                    prep = run.prepare(cand)
-                except Exception as exc:  # unreadable from disk: a platform failure for this file
-                    window.append((cand, exc, None))
-                    continue
-                window.append((cand, prep, run.submit_parse(prep)))
+                if cand.path.exists():  # else taken by a concurrent run while we waited for the lock
+                    window.append((cand, run.submit_prepare(cand)))
 
         try:
             fill_window()
             while window:
-                cand, prep, future = window.popleft()
+                cand, future = window.popleft()
                 fill_window()
-                if isinstance(prep, BaseException):
-                    results.append(_error_result(cand, prep))
-                    continue
                 try:
-                    results.append(run.ingest(cand, prep, future))
+                    results.append(run.ingest(cand, future))
                 except Exception as exc:  # a platform failure: recorded nowhere, reported, run goes on
                     results.append(_error_result(cand, exc))
         finally:
             try:
-                run.finish()
+                no_feedback = run.finish()
             finally:
                 if pool is not None:
                     pool.shutdown(wait=True, cancel_futures=True)
+    for result in results:
+        if result.source_path in no_feedback:
+            result.error = "反馈文件写入失败，文件留在接收目录，下次运行补写 / feedback not written; the file stays for the next run"
     return results
 
 

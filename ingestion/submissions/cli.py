@@ -94,7 +94,7 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     results = ingest_paths(settings, paths, department=department)
     failed = 0
     for result in results:
-        if result.status == "error":
+        if result.status == "error" or result.error:
             failed += 1
         if args.json:
             print(json.dumps(result.as_json(), ensure_ascii=False))
@@ -127,7 +127,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", help="文件或目录（默认 NEWINFRA_HOME/landing） / files or folders")
     p.add_argument(
         "--department",
-        help="手工接收时指定报送单位 / the sender, when the office loads a file by hand",
+        help="手工接收时指定报送单位；不给路径时只处理 landing/<单位>/ / the sender, when the office loads "
+        "a file by hand; without paths: only landing/<department>/",
     )
     p.add_argument("--json", action="store_true", help="每个文件一行 JSON / one JSON object per file")
     p.set_defaults(func=_cmd_ingest)

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ingestion.submissions import settings as S
+from ingestion.submissions.helpers import as_written
 from ingestion.submissions.store import PROJECT_COLUMNS, REJECTION_COLUMNS, VALUE_COLUMNS
 from newinfra.plan import Plan
 
@@ -150,34 +151,28 @@ def _rejections(wb, head, wrap, rejections: list[tuple]) -> None:
 
 
 def _accepted(wb, head, values: list[tuple], plan: Plan) -> None:
+    """Every accepted value: row, indicator, prefecture, the value in base units, and only where it
+    adds something, the text as written (when it was converted, e.g. 15万) and the flag."""
     ws = wb.add_worksheet(S.FEEDBACK_SHEET_ACCEPTED)
-    headers = (
-        "行号",
-        "指标代码",
-        "指标名称",
-        "地区",
-        "数值",
-        "计量单位",
-        "填写内容",
-        "待核实说明",
-        "Flag (English)",
-    )
-    for c, (h, w) in enumerate(zip(headers, (8, 26, 44, 12, 16, 10, 16, 50, 50), strict=True)):
+    headers = ("行号", "指标", "地区", "数值", "计量单位", "填写内容（已换算）", "待核实 / flag")
+    for c, (h, w) in enumerate(zip(headers, (8, 44, 12, 16, 10, 18, 70), strict=True)):
         ws.write_string(0, c, h, head)
         ws.set_column(c, c, w)
     idx = {name: i for i, name in enumerate(VALUE_COLUMNS)}
     for r, val in enumerate(values, start=1):
         ind = plan.indicators.get(val[idx["indicator_id"]])
         pref = plan.prefectures.get(val[idx["prefecture_code"]])
+        value = val[idx["value"]]
+        written = val[idx["value_as_written"]] or ""
         ws.write_number(r, 0, val[idx["row_number"]])
-        _text(ws, r, 1, val[idx["indicator_id"]])
-        _text(ws, r, 2, ind.name_zh if ind else "")
-        _text(ws, r, 3, ("全省" if pref.level == "province" else pref.short_name_zh) if pref else "")
-        ws.write_number(r, 4, val[idx["value"]])
-        _text(ws, r, 5, ind.unit if ind else "")
-        _text(ws, r, 6, val[idx["value_as_written"]])
-        _text(ws, r, 7, val[idx["flag_reason_zh"]])
-        _text(ws, r, 8, val[idx["flag_reason_en"]])
+        ws.write_string(r, 1, ind.name_zh if ind else val[idx["indicator_id"]])
+        ws.write_string(r, 2, ("全省" if pref.level == "province" else pref.short_name_zh) if pref else "")
+        ws.write_number(r, 3, value)
+        ws.write_string(r, 4, ind.unit if ind else "")
+        if written and written != as_written(value):
+            ws.write_string(r, 5, written)
+        if val[idx["flag_reason_zh"]]:
+            ws.write_string(r, 6, f"{val[idx['flag_reason_zh']]} / {val[idx['flag_reason_en']]}")
     ws.freeze_panes(1, 0)
 
 

@@ -105,7 +105,7 @@ LANDING_ROOT_SENDER = "_root"
 UNKNOWN_SENDER = "_unknown"
 MAX_DATA_ROWS = 20_000  # per sheet; a template has some hundreds at most
 # A run of at least this many files uses worker processes (parse ahead, feedback) beside the loader.
-PARALLEL_MIN_FILES = 24
+PARALLEL_MIN_FILES = 64
 PARSE_AHEAD = 16  # files parsed ahead of the loader at most (bounds memory)
 
 # Ledger statuses.

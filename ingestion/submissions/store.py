@@ -294,20 +294,27 @@ REJECTION_COLUMNS = (
 )  # fmt: skip
 
 
+def _column(values: list) -> Any:
+    import numpy as np
+
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 def _insert_batch(
     con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: list[tuple]
 ) -> None:
-    """Insert ``rows`` as one DataFrame batch (one statement per table and file)."""
+    """Insert ``rows`` as one columnar batch (one statement per table and file, never row by row).
+
+    The batch is a dict of NumPy arrays that DuckDB scans through its replacement scan (a local
+    variable named in the SQL), like a DataFrame but without pandas' construction cost (measured:
+    about half of a DataFrame batch, a third of ``register``; pyarrow is not installed)."""
     if not rows:
         return
-    import pandas as pd
-
-    frame = pd.DataFrame({name: [r[i] for r in rows] for i, name in enumerate(columns)})
-    con.register("_batch", frame)
-    try:
-        con.execute(f"insert into {table} ({', '.join(columns)}) select {', '.join(columns)} from _batch")
-    finally:
-        con.unregister("_batch")
+    submission_batch = {name: _column([r[i] for r in rows]) for i, name in enumerate(columns)}  # noqa: F841
+    names = ", ".join(columns)
+    con.execute(f"insert into {table} ({names}) select {names} from submission_batch")
 
 
 def load_file(
@@ -326,6 +333,7 @@ def load_file(
         _hook("projects")
         _insert_batch(con, "raw.submission_rejections", REJECTION_COLUMNS, rejections)
         _hook("rejections")
+        # the ledger's one row: a prepared statement is cheaper than a one-row frame (measured)
         columns = list(ledger)
         placeholders = ", ".join("?" for _ in columns)
         con.execute(

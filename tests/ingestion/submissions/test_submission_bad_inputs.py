@@ -13,7 +13,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import PROJECT_ROWS, add_projects, check_invariant, counts, csv_bytes, query
+from submission_helpers import PROJECT_ROWS, add_projects, check_invariant, counts, csv_bytes, query
 
 from ingestion.submissions import ingest_paths
 from ingestion.submissions import settings as S

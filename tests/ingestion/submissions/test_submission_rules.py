@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from conftest import PERIOD
+from submission_helpers import PERIOD
 
 from ingestion.submissions import settings as S
 from ingestion.submissions.helpers import (

@@ -11,7 +11,7 @@ import textwrap
 
 import openpyxl
 import pytest
-from conftest import ON_TIME, PERIOD, check_invariant, counts, query, set_mtime
+from submission_helpers import ON_TIME, PERIOD, check_invariant, counts, query, set_mtime
 
 from ingestion.submissions import ingest_paths, store
 from ingestion.submissions import settings as S
