@@ -23,8 +23,8 @@ help: ## Show this help
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
 	@test -x $(BIN)/python || $(PYTHON) -m uv venv -q --python $(PYTHON) $(VENV)
-	VIRTUAL_ENV=$(VENV) $(PYTHON) -m uv pip sync -q requirements.lock
-	VIRTUAL_ENV=$(VENV) $(PYTHON) -m uv pip install -q --no-deps -e .
+	$(PYTHON) -m uv pip sync -q --python $(BIN)/python requirements.lock
+	$(PYTHON) -m uv pip install -q --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv from requirements.lock (skipped when up to date)
