@@ -2,11 +2,12 @@
 
 Scheduled on either raw asset (``newinfra://raw/submissions`` | ``newinfra://raw/public_observations``).
 
-1. ``dbt_build``: the dbt project as an astronomer-cosmos task group in WATCHER mode — ONE
-   ``dbt build`` (seeds, models, tests) runs in the producer task, under the ``duckdb_writer`` pool
-   and the warehouse file lock (``newinfra/bin/dbt-locked``); one sensor per model and per model's
-   tests shows that model's outcome. Rendered from ``dbt_project/target/manifest.json``
-   (``make dbt-parse``). The overhead against plain ``dbt build``: ``benchmarks/bench_transform.py``.
+1. ``dbt_build``: ONE ``dbt build`` (seeds, models, tests) through astronomer-cosmos
+   (``DbtBuildLocalOperator``), under the ``duckdb_writer`` pool and the warehouse file lock
+   (``newinfra/bin/dbt-locked``), with the dbt vars of ``newinfra.transform.build``. Cosmos's
+   per-model WATCHER group (``af.dbt_tasks(mode="watcher")``) shows each model as a task but cost
+   2-3x plain ``dbt build`` here; the figures: ``benchmarks/bench_transform.py``. dbt's own
+   ``run_results.json`` (kept in ``NEWINFRA_HOME/dbt/target``) lists every node's outcome.
 2. ``quality_checks``: ``quality.run_checks(settings)`` — every Soda contract; results appended to
    quality.check_results. A blocking failure does not stop the analysts' copy (the results are in
    it); it stops the monthly export (``newinfra_monthly_report``'s gate). It is logged as an error.
@@ -38,7 +39,7 @@ MARTS = Asset(af.MARTS_URI)
     doc_md=__doc__,
 )
 def newinfra_transform() -> None:
-    dbt_build = af.dbt_task_group("dbt_build")
+    dbt_build = af.dbt_tasks("dbt_build")
 
     @task(pool=af.POOL)
     def quality_checks() -> dict[str, Any]:

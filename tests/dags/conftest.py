@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -25,11 +24,3 @@ def airflow_home(tmp_path_factory, seeded_home_template, dbt_manifest) -> Path:
     home = tmp_path_factory.mktemp("airflow_home")
     af.prepare_airflow_home(Settings(home=seeded_home_template), home)
     return home
-
-
-@pytest.fixture()
-def airflow_env(airflow_home, home) -> dict[str, str]:
-    """The environment of `airflow ...` for this test's NEWINFRA_HOME."""
-    env = af.airflow_env(Settings(home=home), airflow_home, base=os.environ)
-    env["NEWINFRA_LOCK_TIMEOUT"] = "120"
-    return env

@@ -19,7 +19,7 @@ EXPECTED = {af.DAG_INGEST_SUBMISSIONS, af.DAG_INGEST_PUBLIC_STATS, af.DAG_TRANSF
 WRITERS = {
     af.DAG_INGEST_SUBMISSIONS: {"ingest_landing"},
     af.DAG_INGEST_PUBLIC_STATS: {"fetch"},
-    af.DAG_TRANSFORM: {"dbt_build.dbt_producer_watcher", "quality_checks", "publish"},
+    af.DAG_TRANSFORM: {"dbt_build", "quality_checks", "publish"},
     af.DAG_MONTHLY_REPORT: {"refresh_marts", "quality_gate", "export_package", "deliver_package"},
 }
 # Deliberately not retried: a blocked quality gate is a verdict, not a glitch.
@@ -29,16 +29,25 @@ NO_RETRY = {(af.DAG_MONTHLY_REPORT, "quality_gate")}
 @pytest.fixture(scope="module")
 def bag(tmp_path_factory, dbt_manifest):
     home = tmp_path_factory.mktemp("dagbag_airflow_home")
-    os.environ.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__DAGS_FOLDER=str(af.DAGS_FOLDER),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__COSMOS__CACHE_DIR=str(home / "cosmos"),
-        AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
-    )
-    from airflow.dag_processing.dagbag import DagBag
+    values = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(af.DAGS_FOLDER),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    }
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)  # read when airflow is first imported, in this process
+    try:
+        from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(af.DAGS_FOLDER))
+        yield DagBag(dag_folder=str(af.DAGS_FOLDER))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def test_no_import_errors(bag):
@@ -119,16 +128,34 @@ def test_schedules_and_assets(bag):
     assert report.timetable.expression == af.REPORT_CRON
 
 
-def test_cosmos_group_runs_one_build_first(bag):
+def test_dbt_runs_once_through_cosmos_under_the_lock(bag):
     transform = bag.dags[af.DAG_TRANSFORM]
-    producer = transform.task_dict["dbt_build.dbt_producer_watcher"]
+    dbt_build = transform.task_dict["dbt_build"]
+    assert type(dbt_build).__name__ == "DbtBuildLocalOperator"
+    assert dbt_build.dbt_executable_path == str(af.DBT_LOCKED_EXECUTABLE)
+    assert dbt_build.invocation_mode.value == "subprocess"
+    assert dbt_build.vars == af.dbt_vars()
+    assert [t.task_id for t in transform.tasks if not t.upstream_task_ids] == ["dbt_build"]
+    assert transform.task_dict["quality_checks"].upstream_task_ids == {"dbt_build"}
+
+
+def test_the_watcher_alternative_renders_with_the_producer_first(bag):
+    """The per-model alternative (measured in benchmarks/bench_transform.py): one producer holding
+    the pool, a sensor per node, none of them able to start before the producer."""
+    from airflow.sdk import DAG
+
+    with DAG("watcher_probe", schedule=None, start_date=af.START_DATE) as dag:
+        af.dbt_tasks("dbt_build", mode=af.DBT_MODE_WATCHER)
+    producer = dag.task_dict["dbt_build.dbt_producer_watcher"]
     assert type(producer).__name__ == "DbtProducerWatcherOperator"
-    assert producer.dbt_executable_path == str(af.DBT_LOCKED_EXECUTABLE)
-    sensors = [t for t in transform.tasks if t.task_id.startswith("dbt_build.") and t is not producer]
-    assert len(sensors) > 20  # one per seed and model
-    roots = [t.task_id for t in transform.tasks if not t.upstream_task_ids]
-    assert roots == [producer.task_id]
-    assert transform.task_dict["quality_checks"].upstream_task_ids >= {"dbt_build.dbt_producer_watcher_done"}
+    assert producer.pool == af.POOL and producer.dbt_executable_path == str(af.DBT_LOCKED_EXECUTABLE)
+    sensors = [t for t in dag.tasks if t is not producer and not t.task_id.endswith("_done")]
+    assert len(sensors) > 20 and all(t.pool != af.POOL for t in sensors)
+    assert [t.task_id for t in dag.tasks if not t.upstream_task_ids] == [producer.task_id]
+    roots = [t for t in sensors if t.upstream_task_ids == {producer.task_id}]
+    assert roots and all(t.trigger_rule == "all_done" for t in roots)
+    with pytest.raises(ValueError):
+        af.dbt_tasks("x", mode="per_model")
 
 
 def test_report_period_comes_from_the_data_interval(bag):

@@ -195,7 +195,7 @@ def test_asset_triggers_transform_and_pool_serialises_writers(standalone):
     assert {
         (af.DAG_INGEST_SUBMISSIONS, "ingest_landing"),
         (af.DAG_INGEST_PUBLIC_STATS, "fetch"),
-        (af.DAG_TRANSFORM, "dbt_build.dbt_producer_watcher"),
+        (af.DAG_TRANSFORM, "dbt_build"),
         (af.DAG_TRANSFORM, "quality_checks"),
         (af.DAG_TRANSFORM, "publish"),
     } <= ran
