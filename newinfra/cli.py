@@ -17,7 +17,17 @@ from collections.abc import Sequence
 from newinfra.errors import NewinfraError
 from newinfra.settings import Settings
 
-COMMAND_MODULES = ("newinfra.cli", "ingestion.submissions.cli", "ingestion.projects.cli", "ingestion.public_stats.cli", "quality.cli", "exports.cli", "newinfra.transform_cli", "demo.cli", "newinfra.run_cli")
+COMMAND_MODULES = (
+    "newinfra.cli",
+    "ingestion.submissions.cli",
+    "ingestion.projects.cli",
+    "ingestion.public_stats.cli",
+    "quality.cli",
+    "exports.cli",
+    "newinfra.transform_cli",
+    "demo.cli",
+    "newinfra.run_cli",
+)
 
 
 def _cmd_init(args: argparse.Namespace, settings: Settings) -> int:
