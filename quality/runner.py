@@ -271,47 +271,55 @@ def _schema_detail(check_result: Any) -> str:
     return schema_detail(missing, extra, mismatches)
 
 
-def _contract_error(
-    contract: Contract, run_id: str, period: str, checked_at: dt.datetime, errors: list[str]
+def _error_record(
+    contract: Contract,
+    run_id: str,
+    period: str,
+    checked_at: dt.datetime,
+    check: str,
+    label: str,
+    message: str,
 ) -> CheckRecord:
+    """A blocking error for a whole contract (it could not run, or its dataset is missing)."""
     return CheckRecord(
         run_id=run_id,
         period=period,
         contract=contract.contract_id,
         dataset=contract.dataset,
-        check_name=S.CONTRACT_CHECK,
-        check_label="合约可执行 / contract runs",
-        check_type=S.CONTRACT_CHECK,
+        check_name=check,
+        check_label=label,
+        check_type=check,
         column_name=None,
         outcome=S.ERROR,
         is_blocking=True,
         observed_value=None,
         threshold="",
-        message=message_for(S.ERROR, None, "", errors),
+        message=message,
         diagnostics="{}",
         checked_at=checked_at,
+    )
+
+
+def _contract_error(
+    contract: Contract, run_id: str, period: str, checked_at: dt.datetime, errors: list[str]
+) -> CheckRecord:
+    message = message_for(S.ERROR, None, "", errors)
+    return _error_record(
+        contract, run_id, period, checked_at, S.CONTRACT_CHECK, "合约可执行 / contract runs", message
     )
 
 
 def _missing_dataset_record(
     contract: Contract, run_id: str, period: str, checked_at: dt.datetime
 ) -> CheckRecord:
-    return CheckRecord(
-        run_id=run_id,
-        period=period,
-        contract=contract.contract_id,
-        dataset=contract.dataset,
-        check_name=S.DATASET_EXISTS_CHECK,
-        check_label="数据集存在 / dataset exists",
-        check_type=S.DATASET_EXISTS_CHECK,
-        column_name=None,
-        outcome=S.ERROR,
-        is_blocking=True,
-        observed_value=None,
-        threshold="",
-        message=missing_dataset_message(contract),
-        diagnostics="{}",
-        checked_at=checked_at,
+    return _error_record(
+        contract,
+        run_id,
+        period,
+        checked_at,
+        S.DATASET_EXISTS_CHECK,
+        "数据集存在 / dataset exists",
+        missing_dataset_message(contract),
     )
 
 
