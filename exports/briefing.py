@@ -361,7 +361,8 @@ def quality_section(data: ReportData) -> str:
         ]
         for x in data.quality_rows
     ]
-    head = f"<p>质量检查批次 {esc(q.run_id or '—')}：共 {q.n_checks} 项，失败 {q.n_failed} 项，警告 {q.n_warned} 项。</p>"
+    # The run id stays in manifest.json: the files themselves only depend on the data (byte-identical replays).
+    head = f"<p>最近一次质量检查：共 {q.n_checks} 项，失败 {q.n_failed} 项，警告 {q.n_warned} 项。</p>"
     return head + _table(["结果", "阻断性", "数据集", "检查项", "说明"], rows, "本期无失败或警告的检查。")
 
 

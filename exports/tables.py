@@ -223,8 +223,8 @@ def quality_table(data: ReportData) -> Table:
     )
     q = data.quality
     note = (
-        f"质量检查批次 {q.run_id or '—'}：共 {q.n_checks} 项，失败 {q.n_failed} 项，警告 {q.n_warned} 项。"
-        "本表只列失败、警告与执行出错的检查。"
+        f"最近一次质量检查（批次号见 manifest.json）：共 {q.n_checks} 项，失败 {q.n_failed} 项，"
+        f"警告 {q.n_warned} 项。本表只列失败、警告与执行出错的检查。"
     )
     return Table(
         title=f"数据质量检查（失败与警告，{H.period_label(data.period)}）",

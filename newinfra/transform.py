@@ -209,8 +209,13 @@ def snapshot_id(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]
     probes = {
         "files": "select count(*), md5(coalesce(string_agg(file_id || ':' || status, ',' order by file_id), '')) "
         "from raw.submission_files",
-        "public": "select count(*), max(fetched_at), max(observation_version) from raw.public_observations",
-        "projects": "select count(*), max(loaded_at) from raw.project_registry",
+        # Content, not load times: a replay of the same inputs gives the same id.
+        "public": "select count(*), md5(coalesce(string_agg(row_text, ',' order by row_text), '')) from ("
+        "select concat_ws(':', source_name, indicator_id, prefecture_code, period, value, observation_version)"
+        " as row_text from raw.public_observations)",
+        "projects": "select count(*), md5(coalesce(string_agg(row_text, ',' order by row_text), '')) from ("
+        "select concat_ws(':', project_code, project_name, sector, department_code, prefecture_code,"
+        " total_investment_yuan) as row_text from raw.project_registry)",
     }
     for name, sql in probes.items():
         try:
