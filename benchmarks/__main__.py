@@ -345,6 +345,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{eq['rows']} rows: {'yes' if eq['equal'] else 'NO ' + str(eq)}"
         )
     load_after = os.getloadavg()
+    from benchmarks.bench_stages import own_peak_mb
+
+    floor = own_peak_mb()
+    print(
+        f"\npeaks of ingest and demo are os.wait4's, which start at this process's size when it forked "
+        f"them: this process peaked at {floor:.0f} MB; a figure near that may be the floor, not the child's"
+    )
     print(
         f"\ntotal {total:.0f} s on {os.cpu_count()} CPUs (load average {load_before[0]:.1f} before, "
         f"{load_after[0]:.1f} after: a shared machine makes every figure noisy)"
@@ -355,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_before": load_before,
         "load_average_after": load_after,
         "total_s": round(total, 1),
+        "bench_process_peak_mb": round(floor, 1),
         "scales": scales,
         "ingest_files": ingest_counts,
         "rows": rows,

@@ -7,21 +7,17 @@ STEP HOME``): the time is the work inside the child, its imports done before the
 peak memory is the child's ``ru_maxrss`` as ``os.wait4`` reports it, which covers the processes it
 started and waited for (dbt's subprocess under ``newinfra.transform.build``). Steps, in order:
 
-=============  ======================================================  ==========================================
-stage          ours                                                    the obvious alternative
-=============  ======================================================  ==========================================
-dbt build      ``transform.build(select="path:models")``: every model   --
-               and dbt test (seeds are loaded by init; scale.py)
-progress       dbt's models from the raw rows to int_indicator_progress  ``progress_by_hand.sql``: one DuckDB
-               (their execution times in that build's run_results.json)  statement over the same raw rows
-progress (cli) ``dbt run --select +int_indicator_progress --exclude     the same hand-written statement
-               resource_type:seed``: one dbt invocation, startup in
-checks         ``quality.run_checks`` (Soda Core, every contract)       the same contracts' checks as plain SQL in
-                                                                       one DuckDB connection (direct_checks)
-publish        ``transform.publish_marts`` (the analysts' copy)          --
-export         ``exports.build_package`` (workbook, briefing, templates)  pandas ``DataFrame.to_excel`` of the
-                                                                       responsibility table of the period
-=============  ======================================================  ==========================================
+- dbt build: ``transform.build(select="path:models")``, every model and dbt test (seeds are loaded by
+  init: scale.py says why); no alternative;
+- progress: dbt's models from the raw rows to int_indicator_progress (their execution times in that
+  build's run_results.json) vs ``progress_by_hand.sql``, one DuckDB statement over the same raw rows;
+- progress (cli): ``dbt run --select +int_indicator_progress --exclude resource_type:seed``, one dbt
+  invocation with its startup, vs the same hand-written statement;
+- checks: ``quality.run_checks`` (Soda Core, every contract) vs the same contracts' checks as plain
+  SQL in one DuckDB connection (:func:`direct_checks`);
+- publish: ``transform.publish_marts`` (the analysts' copy); no alternative;
+- export: ``exports.build_package`` (workbook, briefing, templates, manifest) vs pandas
+  ``DataFrame.to_excel`` of the period's responsibility table.
 
 The hand-written progress is compared with dbt's int_indicator_progress on every indicator x month
 (status exactly; completion, time elapsed, growth ratio and actual within 1e-6) before its time is
@@ -57,23 +53,47 @@ os.environ.setdefault("SODA_CORE_TELEMETRY_ENABLED", "false")
 
 
 def run_child(step: str, home: Path, *args: str) -> dict[str, Any]:
-    """Run one step in a child process; its figures plus ``peak_mb`` (the child's and its waited-for
-    descendants' maximum resident set) and ``wall_s`` (the child's whole life, imports included)."""
+    """Run one step in a child process; its figures (``seconds``, ``peak_mb``, ...) plus ``wall_s``
+    (the child's whole life, imports included)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(
+    proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_stages", "--child", step, str(home), *args],
         stdout=subprocess.PIPE,
         cwd=ROOT,
+        check=False,
     )
-    out = proc.stdout.read() if proc.stdout else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise RuntimeError(f"bench step {step} failed (exit {code}) on {home}")
-    figures = json.loads(out.decode().strip().splitlines()[-1])
-    figures["peak_mb"] = usage.ru_maxrss / 1024  # Linux: kilobytes
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench step {step} failed (exit {proc.returncode}) on {home}")
+    figures = json.loads(proc.stdout.decode().strip().splitlines()[-1])
     figures["wall_s"] = time.perf_counter() - started
     return figures
+
+
+def peak_mb() -> float:
+    """This process's peak resident set since it started its program, or that of any child it waited
+    for, whichever is larger (MB).
+
+    Measured from inside the child on purpose: a process's ``ru_maxrss`` (and so what ``os.wait4``
+    reports for it) starts at its parent's high-water mark, which Linux copies at fork and exec; the
+    bench's own process would set the floor. ``VmHWM`` in /proc/self/status starts afresh at exec.
+    A grandchild (dbt) waited for here reports at least this process's size when it forked, which
+    is below this process's own peak: the maximum of the two is exact."""
+    import resource
+
+    return max(own_peak_mb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+def own_peak_mb() -> float:
+    """This process's own peak resident set since its program started (``VmHWM``), MB."""
+    import resource
+
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _settings(home: str):
@@ -231,7 +251,23 @@ def child_export_pandas(home: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "rows": len(frame), "bytes": out.stat().st_size}
 
 
+def child_make_home(home: str, template: str, scale: str) -> dict[str, Any]:
+    from benchmarks.scale import ScaleSpec, make_home
+
+    start = time.perf_counter()
+    _, counts = make_home(Path(template), Path(home), ScaleSpec(float(scale)))
+    return {"seconds": time.perf_counter() - start, "counts": counts}
+
+
+def child_compare(home: str) -> dict[str, Any]:
+    start = time.perf_counter()
+    equal = compare_progress(Path(home))
+    return {"seconds": time.perf_counter() - start, "equal": equal}
+
+
 CHILDREN = {
+    "make_home": child_make_home,
+    "compare": child_compare,
     "build": child_build,
     "progress_dbt": child_progress_dbt,
     "progress_hand": child_progress_hand,
@@ -412,6 +448,27 @@ def progress_node_times(home: Path) -> dict[str, float]:
     }
 
 
+def build_breakdown(home: Path) -> dict[str, float]:
+    """Seconds of the build's nodes by kind (models, data tests, unit tests), and the data tests by
+    the model they test (the five costliest): a test on a view re-runs the view's query."""
+    target = home / "dbt" / "target"
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    nodes = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    by_kind: dict[str, float] = {}
+    by_tested: dict[str, float] = {}
+    for r in results:
+        uid, seconds = r["unique_id"], float(r["execution_time"])
+        kind = uid.split(".", 1)[0]
+        by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+        node = nodes["nodes"].get(uid) or nodes.get("unit_tests", {}).get(uid) or {}
+        if kind == "test":
+            for parent in node.get("depends_on", {}).get("nodes", [])[:1]:
+                name = "tests on " + parent.split(".")[-1]
+                by_tested[name] = by_tested.get(name, 0.0) + seconds
+    top = dict(sorted(by_tested.items(), key=lambda kv: -kv[1])[:5])
+    return {k: round(v, 1) for k, v in {**by_kind, **top}.items() if v >= 0.05}
+
+
 def slowest_nodes(home: Path, n: int = 5) -> list[tuple[str, float]]:
     results = json.loads((home / "dbt" / "target" / "run_results.json").read_text(encoding="utf-8"))
     ranked = sorted(results["results"], key=lambda r: -float(r["execution_time"]))
@@ -424,17 +481,17 @@ def slowest_nodes(home: Path, n: int = 5) -> list[tuple[str, float]]:
 def run_scale(template: Path, root: Path, scale: float, log=print) -> dict[str, Any]:
     """Make the scale warehouse from ``template`` and measure every stage on it. Returns
     ``{"scale", "counts", "setup_s", "steps": {step: figures}, "progress": {...}, "rows": [...]}``."""
-    from benchmarks.scale import BUILD_SELECT, ScaleSpec, make_home
+    from benchmarks.scale import BUILD_SELECT, ScaleSpec
 
     spec = ScaleSpec(scale)
     home = root / f"scale-{spec.label}"
-    t0 = time.perf_counter()
-    _, counts = make_home(template, home, spec)
-    setup_s = time.perf_counter() - t0
+    # in a child, like every heavy step: this process stays small (see peak_mb)
+    made = run_child("make_home", home, str(template), repr(scale))
+    counts, setup_s = made["counts"], made["wall_s"]
     log(
         f"[{spec.label}] raw rows: {counts['submission_values']:,} values, {counts['submission_projects']:,} "
         f"project rows, {counts['submission_files']:,} files ({spec.units} units, {spec.projects:,} projects, "
-        f"{spec.months} months) in {setup_s:.0f} s"
+        f"{spec.months} months) in {setup_s:.0f} s (setup; peak {made['peak_mb']:.0f} MB)"
     )
     steps: dict[str, dict[str, Any]] = {}
 
@@ -445,11 +502,12 @@ def run_scale(template: Path, root: Path, scale: float, log=print) -> dict[str, 
         return figures
 
     build = step("build", BUILD_SELECT)
-    steps["build"]["slowest"] = slowest_nodes(home)
+    steps["build"]["slowest"] = slowest_nodes(home, 10)
+    steps["build"]["breakdown"] = build_breakdown(home)
     node_times = progress_node_times(home)
     step("progress_dbt")
     step("progress_hand")
-    equal = compare_progress(home)
+    equal = run_child("compare", home)["equal"]
     log(f"[{spec.label}] hand-written progress vs dbt: {equal}")
     checks = step("checks")
     step("checks_sql")
@@ -572,7 +630,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         step, home, *rest = args.child
-        print(json.dumps(CHILDREN[step](home, *rest), default=str))
+        figures = CHILDREN[step](home, *rest)
+        figures["peak_mb"] = peak_mb()
+        print(json.dumps(figures, default=str))
         return 0
     from benchmarks.scale import make_template
 
