@@ -233,26 +233,28 @@ def _guide_sheet(wb, fmt, settings: Settings, plan: Plan, code: str, period: str
     ws.protect()
 
 
+def _sheet_head(ws, fmt, columns, widths: Mapping[str, int], hidden_keys, title: str, hint: str):
+    """Column widths (machine columns hidden), the title row and the hint row of an input sheet.
+    Returns the column keys, their indexes and the last column index."""
+    keys = [k for k, _ in columns]
+    col = {k: i for i, k in enumerate(keys)}
+    for key, width in widths.items():
+        ws.set_column(col[key], col[key], width, None, {"hidden": True} if key in hidden_keys else {})
+    last_col = len(keys) - 1
+    ws.merge_range(S.TITLE_ROW - 1, 0, S.TITLE_ROW - 1, last_col, title, fmt["title"])
+    ws.merge_range(S.HINT_ROW - 1, 0, S.HINT_ROW - 1, last_col, hint, fmt["hint"])
+    return keys, col, last_col
+
+
 def _indicator_sheet(wb, fmt, plan: Plan, code: str, period: str, previous: Mapping) -> None:
     ws = wb.add_worksheet(S.SHEET_INDICATORS)
-    keys = [k for k, _ in S.INDICATOR_COLUMNS]
-    col = {k: i for i, k in enumerate(keys)}
     widths = {"indicator_id": 14, "prefecture_code": 8, "indicator_name": 46, "prefecture_name": 12}
     widths.update({"unit": 10, "previous_value": 16, "value": 22, "note": 24})
-    for key, width in widths.items():
-        hidden = {"hidden": True} if key in S.INDICATOR_HIDDEN_KEYS else {}
-        ws.set_column(col[key], col[key], width, None, hidden)
-    last_col = len(keys) - 1
-    dept = plan.departments[code]
-    ws.merge_range(
-        S.TITLE_ROW - 1, 0, S.TITLE_ROW - 1, last_col,
-        f"{dept.name_zh} {_period_label(period)} 新型基础设施建设指标填报", fmt["title"],
-    )  # fmt: skip
-    ws.merge_range(
-        S.HINT_ROW - 1, 0, S.HINT_ROW - 1, last_col,
+    keys, col, last_col = _sheet_head(
+        ws, fmt, S.INDICATOR_COLUMNS, widths, S.INDICATOR_HIDDEN_KEYS,
+        f"{plan.departments[code].name_zh} {_period_label(period)} 新型基础设施建设指标填报",
         f"只填黄色单元格；数值按“计量单位”填写（可写“15万”）；上期数值为 {previous_period(period)} "
         "及以前已接收的最新数值，仅供参考。",
-        fmt["hint"],
     )  # fmt: skip
     ws.set_row(S.HINT_ROW - 1, 30)
     for i, (_, header) in enumerate(S.INDICATOR_COLUMNS):
@@ -305,22 +307,12 @@ def _number_validation(low: float | None, high: float | None, unit: str) -> dict
 
 def _project_sheet(wb, fmt, plan: Plan, code: str, period: str, projects: list[ProjectInfo]) -> None:
     ws = wb.add_worksheet(S.SHEET_PROJECTS)
-    keys = [k for k, _ in S.PROJECT_COLUMNS]
-    col = {k: i for i, k in enumerate(keys)}
     widths = {"project_code": 16, "project_name": 40, "sector": 14, "prefecture": 14, "total_investment": 16}
     widths.update({"completed_this_month": 18, "cumulative_completed": 18, "status": 12, "note": 24})
-    for key, width in widths.items():
-        ws.set_column(col[key], col[key], width)
-    last_col = len(keys) - 1
-    dept = plan.departments[code]
-    ws.merge_range(
-        S.TITLE_ROW - 1, 0, S.TITLE_ROW - 1, last_col,
-        f"{dept.name_zh} {_period_label(period)} 重大项目进展", fmt["title"],
-    )  # fmt: skip
-    ws.merge_range(
-        S.HINT_ROW - 1, 0, S.HINT_ROW - 1, last_col,
+    keys, col, last_col = _sheet_head(
+        ws, fmt, S.PROJECT_COLUMNS, widths, (),
+        f"{plan.departments[code].name_zh} {_period_label(period)} 重大项目进展",
         "金额单位：万元。填写本月完成投资、累计完成投资和项目状态；补报库中其他项目时在空白行填写项目编号。",
-        fmt["hint"],
     )  # fmt: skip
     ws.set_row(S.HINT_ROW - 1, 30)
     for i, (_, header) in enumerate(S.PROJECT_COLUMNS):
