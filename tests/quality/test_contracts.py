@@ -163,11 +163,17 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         "project_status.invalid": [upd(SP, "project_status = 'cancelled'")],
         "schema": [f"alter table {SP} add column surprise varchar"],
         "duplicate": [f"insert into {SP} select * replace (99 as row_number) from {SP} where {one(SP)}"],
-        "month_within_cumulative": [upd(SP, "completed_this_month_yuan = cumulative_completed_yuan + 1")],
+        "month_within_cumulative": [
+            upd(
+                SP,
+                "completed_this_month_yuan = cumulative_completed_yuan + 1",
+                "cumulative_completed_yuan is not null",
+            )
+        ],
         "file_loaded": [upd(SP, "department_code = 'BDB'")],
         "project_known": [upd(SP, "project_code = 'XJ-9999'")],
         "cumulative_within_total": (
-            [upd(SP, "cumulative_completed_yuan = total_investment_yuan * 2")],
+            [upd(SP, "cumulative_completed_yuan = total_investment_yuan * 2", "total_investment_yuan > 0")],
             WARNED,
         ),
     },
@@ -277,7 +283,11 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         "count_not_negative": [upd(MON, "value = -1", "kind = 'level'")],
         "milestone_zero_or_one": [upd(MON, "value = 2", "kind = 'milestone'")],
         "province_is_sum": [
-            upd(MON, "value = value + 100", "prefecture_code = 'GZ' and value_basis = 'sum_of_prefectures'")
+            upd(
+                MON,
+                "value = value * 1.5 + 100",
+                "prefecture_code = 'GZ' and value_basis = 'sum_of_prefectures' and value is not null",
+            )
         ],
         "prefectures_within_province": [
             upd(
@@ -346,14 +356,26 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         "schema": [f"alter table {PROJ} drop column project_status"],
         "duplicate": [dup(PROJ)],
         "registered": [upd(PROJ, "is_registered = false")],
-        "month_within_cumulative": [upd(PROJ, "completed_this_month_yuan = cumulative_completed_yuan + 1")],
+        "month_within_cumulative": [
+            upd(
+                PROJ,
+                "completed_this_month_yuan = cumulative_completed_yuan + 1",
+                "cumulative_completed_yuan is not null",
+            )
+        ],
         "known_to_plan": [upd(PROJ, "prefecture_code = 'XX'")],
         "cumulative_not_falling": (
             [upd(PROJ, "cumulative_completed_yuan = completed_this_month_yuan", f"period = '{PERIOD}'")],
             WARNED,
         ),
         "cumulative_within_total": (
-            [upd(PROJ, "cumulative_completed_yuan = total_investment_yuan * 2", f"period = '{PERIOD}'")],
+            [
+                upd(
+                    PROJ,
+                    "cumulative_completed_yuan = total_investment_yuan * 2",
+                    f"period = '{PERIOD}' and total_investment_yuan > 0",
+                )
+            ],
             WARNED,
         ),
     },
@@ -365,7 +387,13 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         "schema": [f"alter table {ROLL} drop column cumulative_completed_yuan"],
         "duplicate": [dup(ROLL)],
         "reported_within_projects": [upd(ROLL, "n_projects_reported = n_projects + 1")],
-        "totals_match_projects": [upd(ROLL, "cumulative_completed_yuan = cumulative_completed_yuan + 1000")],
+        "totals_match_projects": [
+            upd(
+                ROLL,
+                "cumulative_completed_yuan = cumulative_completed_yuan + 1000",
+                "cumulative_completed_yuan is not null",
+            )
+        ],
     },
     "newinfra/governance/fct_revisions_after_publication": {
         "value.missing": [MARK_F2_AFTER_PUBLICATION, revision_row(value="null", value_change="null")],
@@ -380,7 +408,7 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         "public_value.missing": [upd(REC, "public_value = null")],
         "schema": [f"alter table {REC} drop column gap"],
         "duplicate": [dup(REC)],
-        "gap_consistent": [upd(REC, "gap = gap + 100", "department_value is not null")],
+        "gap_consistent": [upd(REC, "gap = gap + 100 + abs(public_value)", "department_value is not null")],
         "known_to_plan": [upd(REC, "prefecture_code = 'XX'")],
         "gap_within_threshold": (
             [
