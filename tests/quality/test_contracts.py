@@ -415,7 +415,7 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
                 upd(
                     REC,
                     "department_value = public_value * 1.5, gap = public_value * 0.5",
-                    "department_value is not null",
+                    "department_value is not null and public_value > 0",
                 )
             ],
             WARNED,
