@@ -312,6 +312,68 @@ def _feedback_job(path, ledger, values, projects, rejections, timezone) -> None:
     write_feedback(path, ledger, values, projects, rejections, load_plan(), timezone)
 
 
+class _Redo(Exception):
+    """The previous file's commit failed after this file was checked against it: check it again."""
+
+
+class _Commits:
+    """Commits in a background thread, at most one in flight, on two connections used in turn (a file
+    is staged on one while the other commits; the commit's disk flush releases the GIL)."""
+
+    def __init__(self, con, background: bool) -> None:
+        self.background = background
+        self.cons = [con, con.cursor()] if background else [con]
+        self.turn = 0
+        self.thread = None
+        self.pending = None  # (future, payload)
+
+    def connection(self):
+        return self.cons[self.turn]
+
+    def submit(self, con, file_id: str, payload) -> None:
+        from concurrent.futures import Future
+
+        from ingestion.submissions import store
+
+        if self.background:
+            if self.thread is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self.thread = ThreadPoolExecutor(1, thread_name_prefix="ingest-commit")
+            future = self.thread.submit(store.commit_file, con, file_id)
+            self.turn = 1 - self.turn
+        else:
+            future = Future()
+            try:
+                store.commit_file(con, file_id)
+                future.set_result(None)
+            except Exception as exc:
+                future.set_exception(exc)
+        self.pending = (future, payload)
+
+    def wait(self):
+        """(payload, exception or None) of the commit in flight, once it is done; None if none."""
+        if self.pending is None:
+            return None
+        future, payload = self.pending
+        self.pending = None
+        try:
+            future.result()
+        except Exception as exc:
+            return payload, exc
+        return payload, None
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.thread.shutdown(wait=True)
+            self.thread = None
+        for con in self.cons[1:]:
+            con.close()
+        self.cons = self.cons[:1]
+        self.background = False
+        self.turn = 0
+
+
 class _Run:
     """One ingest run: the settings, the plan, the connection and the clock."""
 
@@ -323,7 +385,8 @@ class _Run:
         self.today = _local_today(settings, now)
         from ingestion.submissions.store import RunIndex
 
-        self.index = RunIndex(con)
+        self.commits = _Commits(con, background=S.BACKGROUND_COMMITS)
+        self.index = RunIndex(con, before_query=self._settle_in_file)
         self.finished: list[Candidate] = []
         self.pool = None  # a process pool when the run is big enough (see ingest_paths)
         self.feedback_jobs: list = []
@@ -358,6 +421,14 @@ class _Run:
             except Exception:  # the worker failed (or died): do it here
                 prep = None
         prep = prep or self.prepare(cand)
+        for _attempt in range(3):
+            try:
+                return self._ingest(cand, prep)
+            except _Redo:  # the previous file's commit failed: decide this one again
+                continue
+        raise RuntimeError("the warehouse refused the previous commits")  # pragma: no cover
+
+    def _ingest(self, cand: Candidate, prep: _Prepared) -> FileResult:
         sha, archive_rel, ext, name = prep.sha, prep.archive_rel, prep.ext, cand.path.name
 
         sender_code = cand.sender if cand.sender in self.plan.departments else None
@@ -392,8 +463,7 @@ class _Run:
                 template_version=prior["template_version"],
                 file_encoding=prior["file_encoding"],
             )
-            self._load(cand, ledger, [], [], [])
-            return self._result(ledger, cand)
+            return self._load(cand, ledger, [], [], [])
         return self._process(cand, ledger, prep)
 
     def _process(self, cand: Candidate, ledger: dict[str, Any], prep: _Prepared) -> FileResult:
@@ -476,8 +546,7 @@ class _Run:
             )
             for r in sorted(result.rejections, key=lambda r: (r.sheet, r.row_number))
         ]  # fmt: skip
-        self._load(cand, ledger, values, projects, rejections)
-        return self._result(ledger, cand)
+        return self._load(cand, ledger, values, projects, rejections)
 
     def _quarantine(self, cand: Candidate, ledger: dict[str, Any], q, parsed) -> FileResult:
         from ingestion.submissions.helpers import feedback_relpath, safe_path_part
@@ -514,18 +583,55 @@ class _Run:
             version=None,
             feedback_path=feedback_relpath(folder, period, None, sha),
         )
-        self._load(cand, ledger, [], [], [])
-        return self._result(ledger, cand)
+        return self._load(cand, ledger, [], [], [])
 
-    def _load(self, cand: Candidate, ledger: dict[str, Any], values, projects, rejections) -> None:
-        """One transaction; then the index learns the file, its feedback is written, and the landing
-        file is queued to leave the landing folder at the end of the run (after one sync)."""
+    def _load(self, cand: Candidate, ledger: dict[str, Any], values, projects, rejections) -> FileResult:
+        """One transaction per file. It is staged here (begin, inserts, ledger row) and committed in
+        the background while the next file is staged on the other connection; commits stay one at a
+        time and in arrival order, so what is committed is always a prefix of the run. The index
+        learns the file at once (the next file's version and duplicate checks need it); the feedback
+        is written and the landing file queued to leave (after one sync at the end) only once the
+        commit is done (:meth:`_settle`)."""
         from ingestion.submissions import store
 
-        store.load_file(self.con, ledger, values, projects, rejections)
+        con = self.commits.connection()
+        store.stage_file(con, ledger, values, projects, rejections)
+        try:
+            self._settle(redo=True)  # the previous file's commit: done before this one is queued
+        except BaseException:
+            con.execute("rollback")
+            raise
+        result = self._result(ledger, cand)
         self.index.record(ledger, values)
-        self._write_feedback(ledger, values, projects, rejections, cand)
-        self.finished.append(cand)
+        self.commits.submit(con, ledger["file_id"], (cand, ledger, values, projects, rejections, result))
+        if not self.commits.background:
+            self._settle()
+        return result
+
+    def _settle(self, redo: bool = False) -> None:
+        """Wait for the commit in flight, if any, then write its feedback and queue its landing file.
+
+        A failed commit makes that file's result an error (nothing of it recorded, the file stays in
+        the landing folder) and the index is read again from the warehouse; with ``redo`` the file
+        being handled now is then handled again from the start (its checks saw the failed file)."""
+        done = self.commits.wait()
+        if done is None:
+            return
+        (cand, ledger, values, projects, rejections, result), exc = done
+        if exc is None:
+            self._write_feedback(ledger, values, projects, rejections, cand)
+            self.finished.append(cand)
+            return
+        from ingestion.submissions.store import RunIndex
+
+        vars(result).update(vars(_error_result(cand, exc)))
+        self.index = RunIndex(self.con, before_query=self._settle_in_file)
+        if redo:
+            raise _Redo
+
+    def _settle_in_file(self) -> None:
+        """Before the index reads the warehouse while a file is being handled."""
+        self._settle(redo=True)
 
     def finish(self) -> set[str]:
         """Make the archive durable (one sync for the run), then take the handled files out of the
@@ -533,6 +639,10 @@ class _Run:
         Returns the paths whose feedback could not be written (they stay in the landing folder)."""
         from ingestion.submissions.feedback import write_feedback
 
+        try:
+            self._settle()  # the last commit
+        finally:
+            self.commits.close()
         failed: set[int] = set()
         failed_paths: set[str] = set()
         for cand, args, future in self.feedback_jobs:
@@ -605,6 +715,7 @@ class _Run:
         path = ledger.get("feedback_path")
         if not path or (self.settings.home / path).exists():
             return
+        self._settle(redo=True)
         values, projects, rejections = store.file_rows(self.con, ledger["file_id"])
         self._write_feedback(ledger, values, projects, rejections)
 

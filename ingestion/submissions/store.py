@@ -175,8 +175,12 @@ class RunIndex:
     (``find_receipt``, ``seen_content``, ``file_id_taken``, ``next_version``, ``previous_values``,
     ``department_projects``, ``is_after_publication``) without a query per file."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, before_query: Callable[[], None] | None = None
+    ) -> None:
         self.con = con
+        # called before a lazy read of the warehouse (the ingest waits for its commit in flight)
+        self.before_query = before_query
         cur = con.execute("select * from raw.submission_files")
         names = [d[0] for d in cur.description]
         self.file_ids: set[str] = set()
@@ -225,6 +229,8 @@ class RunIndex:
     def _department_values(self, department: str) -> dict[tuple[str, str], list[tuple[str, int, int, float]]]:
         cache = self._values.get(department)
         if cache is None:
+            if self.before_query is not None:
+                self.before_query()
             cache = {}
             rows = self.con.execute(
                 """
@@ -253,6 +259,8 @@ class RunIndex:
 
     def department_projects(self, department: str) -> dict[str, ProjectInfo]:
         if department not in self._projects:
+            if self.before_query is not None:
+                self.before_query()
             self._projects[department] = department_projects(self.con, department)
         return self._projects[department]
 
@@ -317,14 +325,15 @@ def _insert_batch(
     con.execute(f"insert into {table} ({names}) select {names} from submission_batch")
 
 
-def load_file(
+def stage_file(
     con: duckdb.DuckDBPyConnection,
     ledger: dict[str, Any],
     values: list[tuple],
     projects: list[tuple],
     rejections: list[tuple],
 ) -> None:
-    """One file, one transaction: its values, projects, rejections and ledger row, or nothing."""
+    """Open one file's transaction and insert its values, projects, rejections and ledger row; the
+    caller commits (:func:`commit_file`). On any failure the transaction is rolled back here."""
     con.execute("begin transaction")
     try:
         _insert_batch(con, "raw.submission_values", VALUE_COLUMNS, values)
@@ -341,7 +350,36 @@ def load_file(
             [ledger[c] for c in columns],
         )
         _hook("ledger")
-        con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+# A test hook called just before a staged file's commit, with its file_id (commit-failure tests raise).
+before_commit: Callable[[str], None] | None = None
+
+
+def commit_file(con: duckdb.DuckDBPyConnection, file_id: str) -> None:
+    """Commit the transaction :func:`stage_file` opened on ``con`` (rolled back if the commit fails)."""
+    try:
+        if before_commit is not None:
+            before_commit(file_id)
+        con.execute("commit")
+    except BaseException:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:  # the failed commit already ended the transaction
+            pass
+        raise
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    ledger: dict[str, Any],
+    values: list[tuple],
+    projects: list[tuple],
+    rejections: list[tuple],
+) -> None:
+    """One file, one transaction: its values, projects, rejections and ledger row, or nothing."""
+    stage_file(con, ledger, values, projects, rejections)
+    commit_file(con, ledger["file_id"])

@@ -3,6 +3,7 @@ concurrent ingests both land; spoofed and tampered files are quarantined with th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -152,3 +153,37 @@ def test_another_secret_means_every_signature_fails(settings, maker):
     maker.drop(maker.filled(), "CA")
     [result] = ingest_paths(dataclasses.replace(settings, template_secret="rotated"))
     assert result.quarantine_reason_code == "signature_mismatch"
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_a_failed_commit_leaves_nothing_and_later_files_are_decided_without_it(
+    settings, maker, monkeypatch, background
+):
+    """Commits run in the background while the next file is staged: when one fails, that file is an
+    error (no rows, stays in the landing folder, no feedback) and the file staged after it is checked
+    again without it (here: its revision takes version 1, not 2)."""
+    monkeypatch.setattr(S, "BACKGROUND_COMMITS", background)
+    first = maker.drop(maker.filled(), "CA", name="a.xlsx", when=ON_TIME)
+    revision = maker.drop(
+        _bad_and_good(maker), "CA", name="b.xlsx", when=ON_TIME.replace(hour=ON_TIME.hour + 1)
+    )
+    first_sha = hashlib.sha256(first.read_bytes()).hexdigest()
+
+    def refuse(file_id):
+        if file_id == first_sha:
+            raise RuntimeError("simulated commit failure")
+
+    monkeypatch.setattr(store, "before_commit", refuse)
+    a, b = ingest_paths(settings)
+    assert a.status == "error" and "simulated commit failure" in a.error
+    assert (b.status, b.version) == ("partially_loaded", 1)
+    assert query(settings, "select original_name, version from raw.submission_files") == [("b.xlsx", 1)]
+    assert first.exists() and not revision.exists()
+    assert [p.name for p in settings.feedback.rglob("*.xlsx")] == ["反馈_CA_2024-06_v1.xlsx"]
+    check_invariant(settings)
+
+    monkeypatch.setattr(store, "before_commit", None)
+    [again] = ingest_paths(settings)
+    assert (again.original_name, again.status, again.version) == ("a.xlsx", "loaded", 2)
+    assert not first.exists()
+    check_invariant(settings)
