@@ -187,3 +187,41 @@ def test_a_failed_commit_leaves_nothing_and_later_files_are_decided_without_it(
     assert (again.original_name, again.status, again.version) == ("a.xlsx", "loaded", 2)
     assert not first.exists()
     check_invariant(settings)
+
+
+def test_a_failing_insert_in_the_combined_stage_rolls_back_the_file(settings):
+    """Without test hooks the inserts go to DuckDB in one call: a failure inside it leaves nothing and
+    the connection free for the next file."""
+    import duckdb
+
+    from newinfra import db
+
+    ledger = {
+        "file_id": "f" * 64, "content_sha256": "f" * 64, "original_name": "x.xlsx",
+        "archive_path": "archive/ff/x.xlsx", "file_format": "xlsx", "status": "loaded",
+        "received_at": ON_TIME,
+    }  # fmt: skip
+    good = (
+        "f" * 64,
+        S.SHEET_INDICATORS,
+        4,
+        "CA",
+        PERIOD,
+        "g5_base_stations",
+        "GY",
+        1.0,
+        "1",
+        False,
+        None,
+        None,
+    )
+    bad = good[:2] + (5,) + good[3:5] + (None,) + good[6:]  # indicator_id is not null
+    rejection = ("f" * 64, S.SHEET_INDICATORS, 6, "列", "G", "x", "not_a_number", "不是数字", "not a number")
+    with db.writer(settings) as con:
+        with pytest.raises(duckdb.Error):
+            store.stage_file(con, ledger, [good, bad], [], [rejection])
+        store.stage_file(con, ledger, [good], [], [rejection])  # the connection is usable again
+        store.commit_file(con, ledger["file_id"])
+    assert counts(settings) == {
+        "submission_files": 1, "submission_values": 1, "submission_projects": 0, "submission_rejections": 1,
+    }  # fmt: skip
