@@ -215,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures))
         return 0
 
+    load_before = os.getloadavg()
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = [
         ("(a) pandas.read_excel(openpyxl), all sheets, parse only", pandas_fig),
-        ("(b) ingest_paths (workers: parse ahead + feedback)", full),
+        ("(b) ingest_paths (worker: parse ahead + feedback)", full),
         ("(b seq) ingest_paths, workers=0 (one process)", seq),
         (f"(b') ingest_paths on {small_n} files (memory vs N)", tenth),
     ]
@@ -284,6 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"peak RSS: {tenth['peak_rss_mb']:.0f} MB at {tenth['files']} files, {full['peak_rss_mb']:.0f} MB at "
         f"{full['files']} files (goal: flat, < {GOAL_RSS_MB:.0f} MB)"
+    )
+    load_after = os.getloadavg()
+    print(
+        "load average (1/5/15 min) before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f} on {} CPUs"
+        " (others' work on the machine slows ours and pandas alike; compare the ratio)".format(
+            *load_before, *load_after, os.cpu_count()
+        )
     )
     ok = ratio >= GOAL_RATIO and max(full["peak_rss_mb"], full.get("worker_rss_mb", 0)) < GOAL_RSS_MB
     print("goal met" if ok else "goal NOT met")

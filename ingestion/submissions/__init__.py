@@ -153,11 +153,15 @@ def collect(settings, paths: list[Path] | None, department: str | None, now: dt.
     """The files to ingest, oldest arrival first (so versions follow arrival order)."""
     landing = settings.landing
     found: list[tuple[Path, str, bool]] = []
-    if paths is None:
+    walked = paths is None
+    if walked:
         root = landing / department if department else landing
         if root.exists():
-            for p in _walk(root, follow_links=False):  # a department cannot point us at other files
-                found.append((p, department or _sender_for(p, landing), True))
+            # a department cannot point us at other files: no links followed, so every path found is
+            # under the landing folder as written, and the sender is its first folder
+            for p in _walk(root, follow_links=False):
+                rel = p.relative_to(landing).parts
+                found.append((p, department or (S.LANDING_ROOT_SENDER if len(rel) == 1 else rel[0]), True))
     else:
         for given in paths:
             given = Path(given)
@@ -174,7 +178,7 @@ def collect(settings, paths: list[Path] | None, department: str | None, now: dt.
     out = []
     seen = set()
     for p, sender, in_landing in found:
-        key = str(p.resolve())
+        key = str(p) if walked else str(p.resolve())  # a walk without links meets each file once
         if key in seen:
             continue
         seen.add(key)
@@ -763,8 +767,8 @@ def ingest_paths(
     ``department``: the sender when the office loads files by hand (``newinfra ingest PATH
     --department X``); with ``paths=None`` it limits the run to ``landing/<department>/``.
     ``now`` (naive UTC) is for tests. ``workers``: processes that parse ahead and write the feedback
-    workbooks while this process validates and loads, in order (None: as many as CPUs when the run
-    has at least ``ingestion.submissions.settings.PARALLEL_MIN_FILES`` files; 0: none). The results are the same either way.
+    workbooks while this process validates and loads, in order (None: one fewer than CPUs, at least one,
+    when the run has at least ``ingestion.submissions.settings.PARALLEL_MIN_FILES`` files; 0: none). The results are the same either way.
     A platform failure on one file (e.g. the warehouse refused the write) gives that file status
     'error' (nothing of it recorded, the file stays where it is) and the run goes on; every other
     outcome is in the ledger.
@@ -794,7 +798,9 @@ def ingest_paths(
         )
         n_workers = workers
         if n_workers is None:
-            n_workers = (os.cpu_count() or 1) if len(candidates) >= S.PARALLEL_MIN_FILES else 0
+            # this process (validate, load; its commits in a thread) keeps a core busy: one worker fewer
+            # than CPUs (measured on 2 cores: 1 worker beats 2, which fight the loader for the cores)
+            n_workers = max(1, (os.cpu_count() or 1) - 1) if len(candidates) >= S.PARALLEL_MIN_FILES else 0
         pool = _make_pool(n_workers) if n_workers > 0 and candidates else None
         run.pool = pool
         queue = iter(candidates)
