@@ -1,4 +1,3 @@
-{{ config(materialized="view") }}
 {#-
     A complete monthly series per indicator x prefecture as reported (the GZ row included as the
     department wrote it), from the first reported month to the end of the calendar. A missing month
@@ -6,7 +5,8 @@
     (is_carried_forward); a ratio or a maximum (percentages, PUE, latency) is carried at most
     var('ratio_carry_months') months, then the value is null: a stale percentage is not shown as current.
     The input is int_indicator_values_reported (one value per indicator x prefecture x month); the
-    last report at or before each month is found with an ASOF join (one sort).
+    last report at or before each month is found with an ASOF join (one sort). A table, not a view
+    (issue 8): its tests and int_indicator_values_monthly read it, so the ASOF join runs once.
 -#}
 with
 

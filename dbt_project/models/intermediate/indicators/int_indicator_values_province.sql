@@ -79,6 +79,7 @@ prefecture_months as (
         indicator_id,
         period_month,
         sum(value_delta) as value_delta,
+        sum(abs(value_delta)) as value_churn,
         count(*) filter (where is_in_force) as n_prefectures_reported,
         count(*) filter (where is_first_report) as n_prefectures_new
 
@@ -145,6 +146,7 @@ joined as (
         grid.indicator_id,
         grid.period_month,
         prefecture_months.value_delta,
+        prefecture_months.value_churn,
         prefecture_months.n_prefectures_new,
         province_reports.value as province_reported_value,
         coalesce(prefecture_months.n_prefectures_reported, 0) as n_prefectures_reported
@@ -168,7 +170,8 @@ running as (
         period_month,
         n_prefectures_reported,
         province_reported_value,
-        sum(coalesce(value_delta, 0)) over up_to_now as prefecture_sum,
+        sum(coalesce(value_delta, 0)) over up_to_now as prefecture_sum_unrounded,
+        sum(coalesce(value_churn, 0)) over up_to_now as prefecture_churn,
         sum(coalesce(n_prefectures_new, 0)) over up_to_now as n_prefectures_in_sum,
         last_value(
             case when n_prefectures_reported > 0 then period_month end ignore nulls
@@ -195,7 +198,15 @@ province_values as (
         running.n_prefectures_reported,
         running.n_prefectures_in_sum,
         running.province_reported_value,
-        running.prefecture_sum,
+        {#-
+            A sum of changes that cancel out (a count back to 0) can come out as -2e-16: within
+            1e-12 of the changes' total size it is rounding noise, and the sum is 0. (round(x, n)
+            would not do: it moves the last bits of large sums such as investment in yuan.)
+        -#}
+        case
+            when abs(running.prefecture_sum_unrounded) <= 1e-12 * running.prefecture_churn then cast(0 as double)
+            else running.prefecture_sum_unrounded
+        end as prefecture_sum,
         running.prefectures_last_month,
         running.province_last_month,
         indicators.lead_department_code as department_code,

@@ -1,7 +1,15 @@
+{{ config(materialized="view") }}
 {#-
     Per project x month: the latest accepted report (highest file version), and a complete monthly
     series from the project's first report on, with the cumulative investment carried forward when
     a month has no report (is_carried_forward). Money in yuan.
+
+    Built for 24M project-months (issue 8): one sort of the reports per project (two for a project
+    with a blank column, where "the last non-blank value" needs the latest reports first); a month
+    without a report is generated only between a report and the next one (or the calendar's end)
+    and takes that report's carried values. No project x month grid is joined. A view:
+    governance.fct_project_investment (one row per row here) materialises it once and carries its
+    tests, so the 24M rows are written once and the sort runs once.
 -#}
 with
 
@@ -23,68 +31,230 @@ calendar as (
 
 ),
 
-latest_reports as (
+accepted_files as (
 
+    {#-
+        The accepted files, each with a small key and its rank in the order of preference (file
+        version, then received; a file without a time first): the sorts below carry two integers
+        instead of the 64-character file id, the version and the time.
+    -#}
     select
-        project_rows.*,
-        files.received_at,
-        coalesce(files.file_version, 0) as file_version
+        file_id,
+        row_number() over (order by file_id) as file_key,
+        dense_rank() over (order by coalesce(file_version, 0) asc, received_at asc nulls first) as file_order
+
+    from files
+    where is_accepted
+
+),
+
+accepted_reports as not materialized (
+
+    {#-
+        Every accepted report of a calendar month (the series covers the calendar's months); not
+        materialised: each reader below scans it for its own projects.
+    -#}
+    select
+        project_rows.project_code,
+        project_rows.period_month,
+        accepted_files.file_key,
+        accepted_files.file_order,
+        project_rows.row_number,
+        project_rows.department_code,
+        project_rows.project_name,
+        project_rows.sector,
+        project_rows.prefecture_code,
+        project_rows.total_investment_yuan,
+        project_rows.completed_this_month_yuan,
+        project_rows.cumulative_completed_yuan,
+        project_rows.project_status
 
     from project_rows
-    inner join files
-        on project_rows.file_id = files.file_id
-    where files.is_accepted
+    inner join accepted_files
+        on project_rows.file_id = accepted_files.file_id
+    semi join calendar
+        on project_rows.period_month = calendar.period_month
+
+),
+
+projects_with_nulls as (
+
+    {#-
+        Projects with a blank in a carried column in any row (accepted or not: taking the two-pass
+        path is never wrong, only slower) take the two-pass path below.
+    -#}
+    select distinct project_code
+
+    from project_rows
+    where
+        department_code is null
+        or project_name is null
+        or sector is null
+        or prefecture_code is null
+        or total_investment_yuan is null
+        or cumulative_completed_yuan is null
+        or project_status is null
+
+),
+
+one_pass as (
+
+    {#-
+        Without blanks, one window per project in (month, file preference, row) order does both:
+        the last row of a month is its latest report (the next row is of a later month), and the
+        last value so far of every column is that report's own.
+    -#}
+    select
+        accepted_reports.project_code,
+        accepted_reports.period_month,
+        accepted_reports.file_key,
+        accepted_reports.completed_this_month_yuan,
+        accepted_reports.department_code,
+        accepted_reports.project_name,
+        accepted_reports.sector,
+        accepted_reports.prefecture_code,
+        accepted_reports.total_investment_yuan,
+        accepted_reports.cumulative_completed_yuan,
+        accepted_reports.project_status,
+        lead(accepted_reports.period_month) over by_version as next_report_month
+
+    from accepted_reports
+    anti join projects_with_nulls
+        on accepted_reports.project_code = projects_with_nulls.project_code
+    window
+        by_version as (
+            partition by accepted_reports.project_code
+            order by accepted_reports.period_month asc, accepted_reports.file_order asc, accepted_reports.row_number asc
+        )
+    qualify lead(accepted_reports.period_month) over by_version is distinct from accepted_reports.period_month
+
+),
+
+latest_with_nulls as (
+
+    {#- the two-pass path: the latest report per project x month first ... -#}
+    select accepted_reports.*
+
+    from accepted_reports
+    semi join projects_with_nulls
+        on accepted_reports.project_code = projects_with_nulls.project_code
     qualify row_number() over (
-        partition by project_rows.project_code, project_rows.period_month
-        order by coalesce(files.file_version, 0) desc, files.received_at desc, project_rows.row_number desc
+        partition by accepted_reports.project_code, accepted_reports.period_month
+        order by
+            accepted_reports.file_order desc,
+            accepted_reports.row_number desc
     ) = 1
 
 ),
 
-spans as (
+two_pass as (
+
+    {#- ... then each column's last non-blank value so far over those reports -#}
+    select
+        project_code,
+        period_month,
+        file_key,
+        completed_this_month_yuan,
+        last_value(department_code ignore nulls) over up_to_now as department_code,
+        last_value(project_name ignore nulls) over up_to_now as project_name,
+        last_value(sector ignore nulls) over up_to_now as sector,
+        last_value(prefecture_code ignore nulls) over up_to_now as prefecture_code,
+        last_value(total_investment_yuan ignore nulls) over up_to_now as total_investment_yuan,
+        last_value(cumulative_completed_yuan ignore nulls) over up_to_now as cumulative_completed_yuan,
+        last_value(project_status ignore nulls) over up_to_now as project_status,
+        lead(period_month) over up_to_now as next_report_month
+
+    from latest_with_nulls
+    window up_to_now as (
+        partition by project_code
+        order by period_month
+        rows between unbounded preceding and current row
+    )
+
+),
+
+reports_carried as (
+
+    select * from one_pass
+    union all
+    select * from two_pass
+
+),
+
+calendar_end as (
+
+    select max(period_month) as last_month
+
+    from calendar
+
+),
+
+reported_months as (
+
+    select
+        reports_carried.project_code,
+        reports_carried.period_month,
+        true as is_reported,
+        accepted_files.file_id,
+        reports_carried.department_code,
+        reports_carried.project_name,
+        reports_carried.sector,
+        reports_carried.prefecture_code,
+        reports_carried.total_investment_yuan,
+        reports_carried.completed_this_month_yuan,
+        reports_carried.cumulative_completed_yuan,
+        reports_carried.project_status
+
+    from reports_carried
+    inner join accepted_files
+        on reports_carried.file_key = accepted_files.file_key
+
+),
+
+gaps as (
+
+    {#- a report followed by months without one: up to the month before the next report -#}
+    select
+        reports_carried.*,
+        coalesce(
+            cast(reports_carried.next_report_month - interval 1 month as date), calendar_end.last_month
+        ) as gap_last_month
+
+    from reports_carried
+    cross join calendar_end
+    where
+        reports_carried.period_month
+        < coalesce(cast(reports_carried.next_report_month - interval 1 month as date), calendar_end.last_month)
+
+),
+
+carried_months as (
 
     select
         project_code,
-        min(period_month) as first_month
+        cast(
+            unnest(generate_series(period_month + interval 1 month, gap_last_month, interval 1 month)) as date
+        ) as period_month,
+        false as is_reported,
+        cast(null as varchar) as file_id,
+        department_code,
+        project_name,
+        sector,
+        prefecture_code,
+        total_investment_yuan,
+        cast(null as double) as completed_this_month_yuan,
+        cumulative_completed_yuan,
+        project_status
 
-    from latest_reports
-    group by project_code
+    from gaps
 
 ),
 
-grid as (
+series as (
 
-    select
-        spans.project_code,
-        calendar.period_month
-
-    from spans
-    inner join calendar
-        on spans.first_month <= calendar.period_month
-
-),
-
-joined as (
-
-    select
-        grid.project_code,
-        grid.period_month,
-        latest_reports.file_id,
-        latest_reports.department_code,
-        latest_reports.project_name,
-        latest_reports.sector,
-        latest_reports.prefecture_code,
-        latest_reports.total_investment_yuan,
-        latest_reports.completed_this_month_yuan,
-        latest_reports.cumulative_completed_yuan,
-        latest_reports.project_status,
-        latest_reports.project_code is not null as is_reported
-
-    from grid
-    left join latest_reports
-        on
-            grid.project_code = latest_reports.project_code
-            and grid.period_month = latest_reports.period_month
+    select * from reported_months
+    union all
+    select * from carried_months
 
 ),
 
@@ -97,21 +267,16 @@ final as (
         is_reported,
         not is_reported as is_carried_forward,
         file_id,
-        last_value(department_code ignore nulls) over up_to_now as department_code,
-        last_value(project_name ignore nulls) over up_to_now as project_name,
-        last_value(sector ignore nulls) over up_to_now as sector,
-        last_value(prefecture_code ignore nulls) over up_to_now as prefecture_code,
-        last_value(total_investment_yuan ignore nulls) over up_to_now as total_investment_yuan,
+        department_code,
+        project_name,
+        sector,
+        prefecture_code,
+        total_investment_yuan,
         completed_this_month_yuan,
-        last_value(cumulative_completed_yuan ignore nulls) over up_to_now as cumulative_completed_yuan,
-        last_value(project_status ignore nulls) over up_to_now as project_status
+        cumulative_completed_yuan,
+        project_status
 
-    from joined
-    window up_to_now as (
-        partition by project_code
-        order by period_month
-        rows between unbounded preceding and current row
-    )
+    from series
 
 )
 
