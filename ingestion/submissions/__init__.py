@@ -392,6 +392,7 @@ class _Run:
         self.commits = _Commits(con, background=S.BACKGROUND_COMMITS)
         self.index = RunIndex(con, before_query=self._settle_in_file)
         self.finished: list[Candidate] = []
+        self.feedback_failed: set[str] = set()  # loaded files whose feedback could not be written
         self.pool = None  # a process pool when the run is big enough (see ingest_paths)
         self.feedback_jobs: list = []
 
@@ -428,7 +429,8 @@ class _Run:
         for _attempt in range(3):
             try:
                 return self._ingest(cand, prep)
-            except _Redo:  # the previous file's commit failed: decide this one again
+            except _Redo:  # the previous file's commit failed: decide this one again, without it
+                self._reload_index()
                 continue
         raise RuntimeError("the warehouse refused the previous commits")  # pragma: no cover
 
@@ -617,21 +619,29 @@ class _Run:
 
         A failed commit makes that file's result an error (nothing of it recorded, the file stays in
         the landing folder) and the index is read again from the warehouse; with ``redo`` the file
-        being handled now is then handled again from the start (its checks saw the failed file)."""
+        being handled now is handled again from the start (its checks saw the failed file): _Redo,
+        and the caller reads the index again once it has rolled back what it staged."""
         done = self.commits.wait()
         if done is None:
             return
         (cand, ledger, values, projects, rejections, result), exc = done
         if exc is None:
-            self._write_feedback(ledger, values, projects, rejections, cand)
-            self.finished.append(cand)
+            try:
+                self._write_feedback(ledger, values, projects, rejections, cand)
+            except Exception:  # loaded, but no feedback: the file stays, the next run writes it
+                self.feedback_failed.add(str(cand.path))
+            else:
+                self.finished.append(cand)
             return
-        from ingestion.submissions.store import RunIndex
-
         vars(result).update(vars(_error_result(cand, exc)))
-        self.index = RunIndex(self.con, before_query=self._settle_in_file)
         if redo:
             raise _Redo
+        self._reload_index()
+
+    def _reload_index(self) -> None:
+        from ingestion.submissions.store import RunIndex
+
+        self.index = RunIndex(self.con, before_query=self._settle_in_file)
 
     def _settle_in_file(self) -> None:
         """Before the index reads the warehouse while a file is being handled."""
@@ -671,7 +681,7 @@ class _Run:
             for cand in done:
                 _finish(cand)
         self.finished.clear()
-        return failed_paths
+        return failed_paths | self.feedback_failed
 
     # Feedback -----------------------------------------------------------------------------------------------
     def _parse(self, prep: _Prepared):

@@ -225,3 +225,32 @@ def test_a_failing_insert_in_the_combined_stage_rolls_back_the_file(settings):
     assert counts(settings) == {
         "submission_files": 1, "submission_values": 1, "submission_projects": 0, "submission_rejections": 1,
     }  # fmt: skip
+
+
+def test_a_failed_commit_on_the_second_connection_leaves_the_next_file_correct(settings, maker, monkeypatch):
+    """Files alternate between two connections: when the second file's commit fails, the third (staged
+    on the first connection meanwhile) is rolled back and checked again against the warehouse."""
+    names = ("a.xlsx", "b.xlsx", "c.xlsx")
+    landed = [
+        maker.drop(
+            maker.filled(overrides={("g5_base_stations", "GY"): 1000 + i}),
+            "CA",
+            name=name,
+            when=ON_TIME.replace(hour=ON_TIME.hour + i),
+        )
+        for i, name in enumerate(names)
+    ]
+    second_sha = hashlib.sha256(landed[1].read_bytes()).hexdigest()
+
+    def refuse(file_id):
+        if file_id == second_sha:
+            raise RuntimeError("simulated commit failure")
+
+    monkeypatch.setattr(store, "before_commit", refuse)
+    a, b, c = ingest_paths(settings)
+    assert [(r.status, r.version) for r in (a, b, c)] == [("loaded", 1), ("error", None), ("loaded", 2)]
+    assert not c.is_replay
+    rows = query(settings, "select original_name, version from raw.submission_files order by version")
+    assert rows == [("a.xlsx", 1), ("c.xlsx", 2)]
+    assert [p.exists() for p in landed] == [False, True, False]
+    check_invariant(settings)
