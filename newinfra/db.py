@@ -73,7 +73,7 @@ def writer(settings: Settings, timeout: float | None = None) -> Iterator[duckdb.
     """A read-write connection to the warehouse, under the write lock."""
     with write_lock(settings, timeout):
         settings.home.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(settings.warehouse))
+        con = duckdb.connect(str(settings.warehouse), config={"memory_limit": settings.duckdb_memory_limit})
         try:
             yield con
         finally:
@@ -89,7 +89,7 @@ def reader(settings: Settings, database: Path | None = None) -> Iterator[duckdb.
             f"数据库文件不存在，请先运行 newinfra init：{path}",
             f"database file not found, run `newinfra init` first: {path}",
         )
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True, config={"memory_limit": settings.duckdb_memory_limit})
     try:
         yield con
     finally:

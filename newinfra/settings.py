@@ -7,8 +7,11 @@ can point ``NEWINFRA_HOME`` elsewhere. Every variable is listed in README.md and
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from newinfra.errors import UserInputError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -28,7 +31,22 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ValueError(f"环境变量 {name} 必须是整数 / env var {name} must be an integer: {raw!r}") from exc
+        raise UserInputError(
+            f"环境变量 {name} 必须是整数：{raw!r}", f"env var {name} must be an integer: {raw!r}"
+        ) from exc
+
+
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+
+
+def _env_memory(name: str, default: str) -> str:
+    raw = _env(name, default)
+    if not _MEMORY.match(raw):
+        raise UserInputError(
+            f"环境变量 {name} 必须是内存大小，如 3GB：{raw!r}",
+            f"env var {name} must be a memory size such as 3GB: {raw!r}",
+        )
+    return raw.strip()
 
 
 def _env_float(name: str, default: float) -> float:
@@ -36,7 +54,9 @@ def _env_float(name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError as exc:
-        raise ValueError(f"环境变量 {name} 必须是数字 / env var {name} must be a number: {raw!r}") from exc
+        raise UserInputError(
+            f"环境变量 {name} 必须是数字：{raw!r}", f"env var {name} must be a number: {raw!r}"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,9 @@ class Settings:
     http_read_timeout_s: float = 15.0
     http_retries: int = 3
     timezone: str = "Asia/Shanghai"
+    # DuckDB's buffer pool (its own default is 80 % of RAM); larger sorts and joins spill to
+    # <warehouse>.duckdb.tmp/. The dbt build reads the same variable (dbt_project/profiles.yml).
+    duckdb_memory_limit: str = "3GB"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -85,6 +108,7 @@ class Settings:
             http_read_timeout_s=_env_float("NEWINFRA_HTTP_READ_TIMEOUT", 15.0),
             http_retries=_env_int("NEWINFRA_HTTP_RETRIES", 3),
             timezone=_env("NEWINFRA_TIMEZONE", "Asia/Shanghai"),
+            duckdb_memory_limit=_env_memory("NEWINFRA_DUCKDB_MEMORY_LIMIT", "3GB"),
         )
 
     # Paths under NEWINFRA_HOME -------------------------------------------------------------

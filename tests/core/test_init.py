@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from newinfra import db
-from newinfra.errors import PlatformError
+from newinfra.errors import PlatformError, UserInputError
 from newinfra.settings import HOME_SUBDIRS, Settings
 
 
@@ -106,5 +106,37 @@ def test_settings_from_env(monkeypatch, tmp_path):
     assert s.home == tmp_path.resolve() and s.on_time_days == 7
     assert s.warehouse == tmp_path.resolve() / "warehouse.duckdb"
     monkeypatch.setenv("NEWINFRA_ON_TIME_DAYS", "seven")
-    with pytest.raises(ValueError, match="NEWINFRA_ON_TIME_DAYS"):
+    with pytest.raises(UserInputError, match="NEWINFRA_ON_TIME_DAYS"):
         Settings.from_env()
+
+
+def test_a_bad_setting_is_a_clear_error_not_a_traceback(tmp_path):
+    env = {
+        **__import__("os").environ,
+        "NEWINFRA_HOME": str(tmp_path / "h"),
+        "NEWINFRA_DUCKDB_MEMORY_LIMIT": "lots",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "newinfra.cli", "init"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    assert (
+        "NEWINFRA_DUCKDB_MEMORY_LIMIT" in out.stderr
+        and "内存大小" in out.stderr
+        and "memory size" in out.stderr
+    )
+    assert not (tmp_path / "h").exists()
+
+
+def test_every_warehouse_connection_is_bounded_by_the_memory_limit(home, monkeypatch):
+    monkeypatch.setenv("NEWINFRA_DUCKDB_MEMORY_LIMIT", "512MB")
+    settings = Settings.from_env()
+    assert settings.duckdb_memory_limit == "512MB"
+    limits = []
+    with db.writer(settings) as con:
+        limits.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+    with db.reader(settings) as con:
+        limits.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+    # DuckDB reports the limit in its own units (512MB = 488.2 MiB)
+    assert limits == ["488.2 MiB", "488.2 MiB"], limits
