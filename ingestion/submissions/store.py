@@ -351,17 +351,22 @@ def _stage_combined(
             statements.append(f"insert into {table} ({names}) select {names} from {batch}")
     try:
         con.execute(";\n".join(statements))
-        columns = list(ledger)
-        con.execute(
-            f"insert into raw.submission_files ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
-            [ledger[c] for c in columns],
-        )
+        _insert_ledger(con, ledger)
     except BaseException:
         try:
             con.execute("rollback")
         except duckdb.Error:  # the failure came before the transaction began
             pass
         raise
+
+
+def _insert_ledger(con: duckdb.DuckDBPyConnection, ledger: dict[str, Any]) -> None:
+    """The ledger's one row: a prepared statement is cheaper than a one-row frame (measured)."""
+    columns = list(ledger)
+    con.execute(
+        f"insert into raw.submission_files ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
+        [ledger[c] for c in columns],
+    )
 
 
 def stage_file(
@@ -388,13 +393,7 @@ def stage_file(
         _hook("projects")
         _insert_batch(con, "raw.submission_rejections", REJECTION_COLUMNS, rejections)
         _hook("rejections")
-        # the ledger's one row: a prepared statement is cheaper than a one-row frame (measured)
-        columns = list(ledger)
-        placeholders = ", ".join("?" for _ in columns)
-        con.execute(
-            f"insert into raw.submission_files ({', '.join(columns)}) values ({placeholders})",
-            [ledger[c] for c in columns],
-        )
+        _insert_ledger(con, ledger)
         _hook("ledger")
     except BaseException:
         con.execute("rollback")
