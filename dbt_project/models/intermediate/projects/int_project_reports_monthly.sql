@@ -7,14 +7,20 @@
     Built for 24M project-months (issue 8): one sort of the reports per project (two for a project
     with a blank column, where "the last non-blank value" needs the latest reports first); a month
     without a report is generated only between a report and the next one (or the calendar's end)
-    and takes that report's carried values. No project x month grid is joined. A view:
+    and takes that report's carried values, unnested from one list per report, so the sorted
+    reports are read once and never materialised. No project x month grid is joined. A view:
     governance.fct_project_investment (one row per row here) materialises it once and carries its
     tests, so the 24M rows are written once and the sort runs once.
 -#}
 with
 
-project_rows as (
+project_rows as not materialized (
 
+    {#-
+        Not materialised: two readers below (accepted_reports, projects_with_nulls), and DuckDB
+        materialises a CTE read twice, here 24M wide rows, instead of each reader scanning the
+        table for its own columns.
+    -#}
     select * from {{ ref('stg_submissions__projects') }}
 
 ),
@@ -189,21 +195,33 @@ calendar_end as (
 
 ),
 
-reported_months as (
+reports_with_months as (
 
+    {#-
+        A report's own month and, when months without a report follow it, those months up to the
+        month before the next report (or the calendar's end): one list per report, unnested below in
+        the same pass (reports_carried is read once, so DuckDB does not materialise its 24M rows).
+    -#}
     select
-        reports_carried.project_code,
-        reports_carried.period_month,
-        true as is_reported,
+        reports_carried.*,
         accepted_files.file_id,
-        reports_carried.department_code,
-        reports_carried.project_name,
-        reports_carried.sector,
-        reports_carried.prefecture_code,
-        reports_carried.total_investment_yuan,
-        reports_carried.completed_this_month_yuan,
-        reports_carried.cumulative_completed_yuan,
-        reports_carried.project_status
+        case
+            when
+                reports_carried.period_month
+                < coalesce(
+                    cast(reports_carried.next_report_month - interval 1 month as date),
+                    (select calendar_end.last_month from calendar_end)
+                )
+                then generate_series(
+                    reports_carried.period_month,
+                    coalesce(
+                        cast(reports_carried.next_report_month - interval 1 month as date),
+                        (select calendar_end.last_month from calendar_end)
+                    ),
+                    interval 1 month
+                )
+            else [reports_carried.period_month]
+        end as series_months
 
     from reports_carried
     inner join accepted_files
@@ -211,50 +229,23 @@ reported_months as (
 
 ),
 
-gaps as (
-
-    {#- a report followed by months without one: up to the month before the next report -#}
-    select
-        reports_carried.*,
-        coalesce(
-            cast(reports_carried.next_report_month - interval 1 month as date), calendar_end.last_month
-        ) as gap_last_month
-
-    from reports_carried
-    cross join calendar_end
-    where
-        reports_carried.period_month
-        < coalesce(cast(reports_carried.next_report_month - interval 1 month as date), calendar_end.last_month)
-
-),
-
-carried_months as (
+series as (
 
     select
         project_code,
-        cast(
-            unnest(generate_series(period_month + interval 1 month, gap_last_month, interval 1 month)) as date
-        ) as period_month,
-        false as is_reported,
-        cast(null as varchar) as file_id,
+        period_month as report_month,
+        cast(unnest(series_months) as date) as period_month,
+        file_id,
         department_code,
         project_name,
         sector,
         prefecture_code,
         total_investment_yuan,
-        cast(null as double) as completed_this_month_yuan,
+        completed_this_month_yuan,
         cumulative_completed_yuan,
         project_status
 
-    from gaps
-
-),
-
-series as (
-
-    select * from reported_months
-    union all
-    select * from carried_months
+    from reports_with_months
 
 ),
 
@@ -264,15 +255,15 @@ final as (
         project_code,
         {{ month_to_period('period_month') }} as period,
         period_month,
-        is_reported,
-        not is_reported as is_carried_forward,
-        file_id,
+        period_month = report_month as is_reported,
+        period_month != report_month as is_carried_forward,
+        case when period_month = report_month then file_id end as file_id,
         department_code,
         project_name,
         sector,
         prefecture_code,
         total_investment_yuan,
-        completed_this_month_yuan,
+        case when period_month = report_month then completed_this_month_yuan end as completed_this_month_yuan,
         cumulative_completed_yuan,
         project_status
 
