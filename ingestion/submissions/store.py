@@ -353,10 +353,7 @@ def _stage_combined(
         con.execute(";\n".join(statements))
         _insert_ledger(con, ledger)
     except BaseException:
-        try:
-            con.execute("rollback")
-        except duckdb.Error:  # the failure came before the transaction began
-            pass
+        _rollback_quietly(con)  # the failure may have come before the transaction began
         raise
 
 
@@ -411,11 +408,16 @@ def commit_file(con: duckdb.DuckDBPyConnection, file_id: str) -> None:
             before_commit(file_id)
         con.execute("commit")
     except BaseException:
-        try:
-            con.execute("rollback")
-        except duckdb.Error:  # the failed commit already ended the transaction
-            pass
+        _rollback_quietly(con)  # a failed commit may already have ended the transaction
         raise
+
+
+def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if there is one."""
+    try:
+        con.execute("rollback")
+    except duckdb.Error:  # no transaction open
+        pass
 
 
 def load_file(
