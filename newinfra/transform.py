@@ -201,6 +201,14 @@ def mart_relations(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[t
     return sorted(relations)
 
 
+def _content_probe(table: str, columns: str) -> str:
+    """Row count and an order-independent digest of ``columns`` of ``table``."""
+    return (
+        "select count(*), md5(coalesce(string_agg(row_text, ',' order by row_text), '')) "
+        f"from (select concat_ws(':', {columns}) as row_text from {table})"
+    )
+
+
 def snapshot_id(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]] | None = None) -> str:
     """A fingerprint of what the marts were built from: the submission ledger (file ids and statuses),
     the public observations, the project library, and the marts' row counts. Equal ids mean the
@@ -210,12 +218,14 @@ def snapshot_id(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]
         "files": "select count(*), md5(coalesce(string_agg(file_id || ':' || status, ',' order by file_id), '')) "
         "from raw.submission_files",
         # Content, not load times: a replay of the same inputs gives the same id.
-        "public": "select count(*), md5(coalesce(string_agg(row_text, ',' order by row_text), '')) from ("
-        "select concat_ws(':', source_name, indicator_id, prefecture_code, period, value, observation_version)"
-        " as row_text from raw.public_observations)",
-        "projects": "select count(*), md5(coalesce(string_agg(row_text, ',' order by row_text), '')) from ("
-        "select concat_ws(':', project_code, project_name, sector, department_code, prefecture_code,"
-        " total_investment_yuan) as row_text from raw.project_registry)",
+        "public": _content_probe(
+            "raw.public_observations",
+            "source_name, indicator_id, prefecture_code, period, value, observation_version",
+        ),
+        "projects": _content_probe(
+            "raw.project_registry",
+            "project_code, project_name, sector, department_code, prefecture_code, total_investment_yuan",
+        ),
     }
     for name, sql in probes.items():
         try:
