@@ -309,11 +309,31 @@ def _worker_init() -> None:
     load_plan()
 
 
-def _feedback_job(path, ledger, values, projects, rejections, timezone) -> None:
+def _prepare_many(jobs: list[tuple]) -> list[_Prepared | Exception]:
+    """:func:`_prepare_file` for a few files in one task (fewer messages between the processes); a
+    file that fails gives its exception, and the loader prepares that one itself."""
+    out: list[_Prepared | Exception] = []
+    for job in jobs:
+        try:
+            out.append(_prepare_file(*job))
+        except Exception as exc:
+            out.append(exc)
+    return out
+
+
+def _feedback_many(jobs: list[tuple], timezone: str) -> list[int]:
+    """Write a few feedback workbooks in one task; returns the indexes of those that failed (the loader
+    writes them itself)."""
     from ingestion.submissions.feedback import write_feedback
     from newinfra.plan import load_plan
 
-    write_feedback(path, ledger, values, projects, rejections, load_plan(), timezone)
+    failed = []
+    for i, args in enumerate(jobs):
+        try:
+            write_feedback(*args, load_plan(), timezone)
+        except Exception:
+            failed.append(i)
+    return failed
 
 
 class _Redo(Exception):
@@ -399,7 +419,8 @@ class _Run:
         self.finished: list[Candidate] = []
         self.feedback_failed: set[str] = set()  # loaded files whose feedback could not be written
         self.pool = None  # a process pool when the run is big enough (see ingest_paths)
-        self.feedback_jobs: list = []
+        self.feedback_batch: list = []  # (cand, args) not yet handed to a worker
+        self.feedback_jobs: list = []  # (batch, future)
 
     # The file -------------------------------------------------------------------------------------------
     def _prepare_args(self, cand: Candidate, ahead: bool) -> tuple:
@@ -413,24 +434,28 @@ class _Run:
         """Read, hash and archive the file untouched here (it is parsed later, if it gets that far)."""
         return _prepare_file(*self._prepare_args(cand, ahead=False))
 
-    def submit_prepare(self, cand: Candidate):
-        """Hand the file to a worker: read, hash, archive, parse ahead. None when there is no pool."""
+    def submit_prepare(self, cands: list[Candidate]) -> list:
+        """Hand files to a worker, as one task: read, hash, archive, parse ahead. One handle per file,
+        (future, index), or None when there is no pool."""
         if self.pool is None:
-            return None
+            return [None] * len(cands)
         try:
-            return self.pool.submit(_prepare_file, *self._prepare_args(cand, ahead=True))
+            future = self.pool.submit(_prepare_many, [self._prepare_args(c, ahead=True) for c in cands])
         except Exception:  # the pool broke (a worker died): carry on in this process
             self.pool = None
-            return None
+            return [None] * len(cands)
+        return [(future, i) for i in range(len(cands))]
 
-    def ingest(self, cand: Candidate, future=None) -> FileResult:
+    def ingest(self, cand: Candidate, handle=None) -> FileResult:
         prep = None
-        if future is not None:
+        if handle is not None:
+            future, i = handle
             try:
-                prep = future.result()
+                prep = future.result()[i]
             except Exception:  # the worker failed (or died): do it here
                 prep = None
-        prep = prep or self.prepare(cand)
+        if not isinstance(prep, _Prepared):
+            prep = self.prepare(cand)
         for _attempt in range(3):
             try:
                 return self._ingest(cand, prep)
@@ -662,12 +687,16 @@ class _Run:
             self._settle()  # the last commit
         finally:
             self.commits.close()
+        self._submit_feedback()
         failed: set[int] = set()
         failed_paths: set[str] = set()
-        for cand, args, future in self.feedback_jobs:
+        for batch, future in self.feedback_jobs:
             try:
-                future.result()
-            except Exception:  # the worker failed: write it here; if that fails too, keep the file
+                redo = future.result()
+            except Exception:  # the worker failed (or died): all of them
+                redo = range(len(batch))
+            for i in redo:  # written here; if that fails too, the file stays in the landing folder
+                cand, args = batch[i]
                 try:
                     write_feedback(*args, self.plan, self.settings.timezone)
                 except Exception:
@@ -709,13 +738,10 @@ class _Run:
             return
         if self.pool is not None and cand is not None:
             args = (self.settings.home / ledger["feedback_path"], ledger, values, projects, rejections)
-            try:
-                future = self.pool.submit(_feedback_job, *args, self.settings.timezone)
-            except Exception:  # the pool broke (a worker died): write it here
-                self.pool = None
-            else:
-                self.feedback_jobs.append((cand, args, future))
-                return
+            self.feedback_batch.append((cand, args))
+            if len(self.feedback_batch) >= S.WORKER_BATCH:
+                self._submit_feedback()
+            return
         write_feedback(
             self.settings.home / ledger["feedback_path"],
             ledger,
@@ -725,6 +751,25 @@ class _Run:
             self.plan,
             self.settings.timezone,
         )
+
+    def _submit_feedback(self) -> None:
+        """Hand the waiting feedback workbooks to a worker, as one task (written here if the pool broke)."""
+        batch, self.feedback_batch = self.feedback_batch, []
+        if not batch:
+            return
+        if self.pool is not None:
+            try:
+                future = self.pool.submit(_feedback_many, [args for _, args in batch], self.settings.timezone)
+            except Exception:  # the pool broke (a worker died)
+                self.pool = None
+            else:
+                self.feedback_jobs.append((batch, future))
+                return
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(list(range(len(batch))))  # finish() writes them all here
+        self.feedback_jobs.append((batch, future))
 
     def _ensure_feedback(self, ledger: dict[str, Any]) -> None:
         """A replayed receipt whose feedback file is missing (a crash after the commit): write it
@@ -822,13 +867,18 @@ def ingest_paths(
         window: deque = deque()
 
         def fill_window() -> None:
-            limit = S.PARSE_AHEAD if pool is not None else 1
-            while len(window) < limit:
-                cand = next(queue, None)
-                if cand is None:
+            limit, batch = (S.PARSE_AHEAD, S.WORKER_BATCH) if pool is not None else (1, 1)
+            while len(window) + batch <= limit:  # whole batches: one task per batch of files
+                chunk = []
+                while len(chunk) < batch:
+                    cand = next(queue, None)
+                    if cand is None:
+                        break
+                    if cand.path.exists():  # else taken by a concurrent run while we waited for the lock
+                        chunk.append(cand)
+                if not chunk:
                     return
-                if cand.path.exists():  # else taken by a concurrent run while we waited for the lock
-                    window.append((cand, run.submit_prepare(cand)))
+                window.extend(zip(chunk, run.submit_prepare(chunk), strict=True))
 
         try:
             fill_window()

@@ -107,6 +107,9 @@ MAX_DATA_ROWS = 20_000  # per sheet; a template has some hundreds at most
 # A run of at least this many files uses worker processes (parse ahead, feedback) beside the loader.
 PARALLEL_MIN_FILES = 64
 PARSE_AHEAD = 16  # files parsed ahead of the loader at most (bounds memory)
+# Files per task handed to a worker (parse ahead; feedback): fewer messages between the processes,
+# whose handling costs the loader's process more than the work it hands over for one small file.
+WORKER_BATCH = 4
 # Commit each file's transaction in a background thread while the next file is staged on a second
 # connection (one commit in flight, in arrival order): the commit's disk flush overlaps the next load.
 BACKGROUND_COMMITS = True

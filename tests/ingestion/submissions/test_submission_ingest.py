@@ -355,10 +355,8 @@ def test_landing_symlinks_are_not_followed(settings, maker, tmp_path):
     assert counts(settings)["submission_files"] == 0
 
 
-def test_worker_processes_give_the_same_results_as_one_process(
-    settings, maker, seeded_home_template, tmp_path
-):
-    """The parallel path (parse ahead + feedback in worker processes) is an optimisation only."""
+def _compare_with_one_process(settings, maker, seeded_home_template, tmp_path, workers: int):
+    """The same drops ingested in one process and with ``workers``: the outcomes of both."""
     import dataclasses
     import shutil
 
@@ -378,23 +376,84 @@ def test_worker_processes_give_the_same_results_as_one_process(
     shutil.copytree(seeded_home_template, other_home, ignore=shutil.ignore_patterns("dbt"))
     parallel = dataclasses.replace(settings, home=other_home)
     outcomes = []
-    for run_settings, workers in ((settings, 0), (parallel, 2)):
+    for run_settings, n in ((settings, 0), (parallel, workers)):
         for data, folder, name, when in drops:
             target = run_settings.landing / folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data.read_bytes() if isinstance(data, Path) else data)
             set_mtime(target, when)
-        results = ingest_paths(run_settings, workers=workers)
+        results = ingest_paths(run_settings, workers=n)
         outcomes.append(
             (
-                [(r.file_id, r.status, r.version, r.rows_accepted, r.rows_flagged) for r in results],
+                [(r.file_id, r.status, r.version, r.rows_accepted, r.rows_flagged, r.error) for r in results],
                 db_digest(run_settings),
                 tree_digest(run_settings.home / "feedback"),
                 tree_digest(run_settings.home / "quarantine"),
             )
         )
         assert not list((run_settings.landing / "CA").iterdir())
+    return outcomes
+
+
+def test_worker_processes_give_the_same_results_as_one_process(
+    settings, maker, seeded_home_template, tmp_path
+):
+    """The parallel path (parse ahead + feedback in worker processes, a few files per task) is an
+    optimisation only."""
+    outcomes = _compare_with_one_process(settings, maker, seeded_home_template, tmp_path, workers=2)
     assert outcomes[0] == outcomes[1]
-    assert [s for _, s, _, _, _ in outcomes[0][0]] == [
+    assert [o[1] for o in outcomes[0][0]] == [
         "loaded", "quarantined", "loaded", "quarantined", "partially_loaded",
     ]  # fmt: skip
+    assert all(o[5] is None for o in outcomes[1][0])
+
+
+def test_a_broken_worker_pool_changes_nothing(settings, maker, seeded_home_template, tmp_path, monkeypatch):
+    """Workers that die (here: at start) leave their files to the loader: same ledger, rows, feedback."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import ingestion.submissions as submissions
+
+    made = []
+
+    def broken_pool(workers: int):
+        made.append(workers)
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=sys.exit, initargs=(3,))
+
+    monkeypatch.setattr(submissions, "_make_pool", broken_pool)
+    outcomes = _compare_with_one_process(settings, maker, seeded_home_template, tmp_path, workers=1)
+    assert made == [1]  # the broken pool was used
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_worker_task_reports_each_files_failure_alone(settings, maker, tmp_path):
+    """One file of a worker's batch that fails does not take the others with it."""
+    import datetime as dt
+
+    from ingestion.submissions import _feedback_many, _prepare_many
+
+    good = maker.filled()
+    limits = (settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio)
+    jobs = [
+        (str(good), good.stat().st_size, str(settings.home), settings.max_upload_bytes, limits, False),
+        (str(tmp_path / "gone.xlsx"), 10, str(settings.home), settings.max_upload_bytes, limits, False),
+    ]
+    prepared, missing = _prepare_many(jobs)
+    assert prepared.outcome[0] == "ok" and prepared.sha == hashlib.sha256(good.read_bytes()).hexdigest()
+    assert isinstance(missing, FileNotFoundError)
+
+    ledger = {
+        "original_name": "a.xlsx", "sender_department_code": "CA", "department_code": "CA", "period": "2024-06",
+        "received_at": dt.datetime(2024, 7, 1), "status": "quarantined", "quarantine_reason_code": "no_rows",
+        "quarantine_reason_zh": "没有数据行", "quarantine_reason_en": "no rows", "content_sha256": "ab" * 32,
+    }  # fmt: skip
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    ok_path = tmp_path / "fb" / "ok.xlsx"
+    failed = _feedback_many(
+        [(blocker / "x.xlsx", ledger, [], [], []), (ok_path, ledger, [], [], [])], settings.timezone
+    )
+    assert failed == [0]
+    assert openpyxl.load_workbook(ok_path).sheetnames
