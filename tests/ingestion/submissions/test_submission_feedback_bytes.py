@@ -4,7 +4,10 @@ writes with the same sheet functions; texts it does not reproduce go to xlsxwrit
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
+import warnings
+import zipfile
 
 import pytest
 from submission_helpers import PROJECT_ROWS  # noqa: F401  (puts the project root on sys.path)
@@ -114,3 +117,96 @@ def test_texts_the_fast_path_does_not_reproduce_go_to_xlsxwriter(tmp_path, text)
         feedback._fast_parts(ledger, [], [], rejections, plan, "Asia/Shanghai")
     fast, slow = _both(tmp_path, ledger, [], [], rejections)
     assert fast == slow
+
+
+# --- The zip writer: zipfile's bytes, fixed parts deflated once per process ---------------------------------
+
+
+def _zipfile_bytes(parts):
+    """The archive as zipfile writes it with the calls xlsxwriter makes (the reference)."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about a duplicate name, and writes it
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=False) as zf:
+            for name, data in parts:
+                info = zipfile.ZipInfo(name, feedback._ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, data)
+    return buffer.getvalue()
+
+
+def _entry_sets():
+    rng = random.Random(3)
+    noise = bytes(rng.randrange(256) for _ in range(70_000))  # does not compress: deflate stores blocks
+    xml = ("<row>" + "".join(f'<c r="A{i}"><v>{i * 7}</v></c>' for i in range(2_000)) + "</row>").encode()
+    plan = load_plan()
+    fast = feedback._fast_parts(
+        _ledger(), _values(plan, 30, rng), _projects(4, rng), _rejections(5, rng), plan, "Asia/Shanghai"
+    )
+    return {
+        "ascii": [("a.txt", b"hello zip"), ("cut\0here", b"named 'cut'"), ("dir/b.xml", xml)],
+        "non-ascii content and name": [
+            ("xl/sharedStrings.xml", "<si><t>报送反馈 贵州 — ✓ 𝔘</t></si>".encode()),
+            ("反馈/说明.txt", "中文文件名".encode()),
+        ],
+        "empty entries": [("empty", b""), ("x", b"x"), ("also-empty/", b"")],
+        "incompressible and duplicate name": [("n.bin", noise), ("n.bin", b"other"), ("z", b"z" * 100_000)],
+        "a feedback": fast,
+    }
+
+
+@pytest.mark.parametrize("key", list(_entry_sets()))
+def test_zip_writer_is_zipfiles_bytes_also_from_its_cache(key):
+    parts = _entry_sets()[key]
+    expected = _zipfile_bytes(parts)
+    assert feedback._zip_bytes(parts) == expected
+    names = [name for name, _ in parts]
+    unique = [name for name in names if names.count(name) == 1]  # a repeated name is deflated each time
+    cached = {name: feedback._DEFLATED[name] for name in unique}
+    # the same contents again (one part a copy: equal, not the same object): nothing deflated again
+    again = [(name, bytes(bytearray(data)) if i == 0 else data) for i, (name, data) in enumerate(parts)]
+    assert feedback._zip_bytes(again) == expected
+    assert all(feedback._DEFLATED[name] is cached[name] for name in unique)
+    # one part changed (longer, or as long with one byte different): deflated afresh, the others cached
+    name, data = parts[-1]
+    for other in (data + "变".encode(), data[:-1] + bytes([data[-1] ^ 1]) if data else b"?"):
+        changed = [*parts[:-1], (name, other)]
+        assert feedback._zip_bytes(changed) == _zipfile_bytes(changed)
+        assert feedback._DEFLATED[name] is not cached[name]
+        assert all(feedback._DEFLATED[n] is cached[n] for n in unique if n != name)
+        assert feedback._zip_bytes(parts) == expected  # and back
+
+
+def test_zip_writer_constants_are_zipfiles():
+    assert feedback._LOCAL_HEADER.format == zipfile.structFileHeader
+    assert feedback._CENTRAL_HEADER.format == zipfile.structCentralDir
+    assert feedback._END_RECORD.format == zipfile.structEndArchive.decode()
+    assert feedback._VERSION == zipfile.DEFAULT_VERSION
+    assert feedback._ZIP64_LIMIT == zipfile.ZIP64_LIMIT
+    assert feedback._CREATE_SYSTEM == zipfile.ZipInfo("x").create_system
+
+
+def test_fast_feedback_reads_back_with_openpyxl(tmp_path):
+    import openpyxl
+
+    rng = random.Random(11)
+    plan = load_plan()
+    values, rejections = _values(plan, 6, rng), _rejections(2, rng)
+    path = tmp_path / "反馈.xlsx"
+    for _ in range(2):  # the second time from the deflate cache
+        feedback.write_feedback(path, _ledger(), values, [], rejections, plan, "Asia/Shanghai")
+        with zipfile.ZipFile(path) as zf:
+            assert zf.testzip() is None
+        wb = openpyxl.load_workbook(path)
+        assert wb.sheetnames == [
+            S.FEEDBACK_SHEET_SUMMARY, S.FEEDBACK_SHEET_REJECTIONS, S.FEEDBACK_SHEET_ACCEPTED,
+            S.FEEDBACK_SHEET_PROJECTS,
+        ]  # fmt: skip
+        summary = wb[S.FEEDBACK_SHEET_SUMMARY]
+        assert summary["A1"].value == "新型基础设施建设进展报送反馈 / submission feedback"
+        assert summary["B3"].value == "报送 & <数据>.xlsx"
+        assert wb.properties.title == "报送反馈 CA 2024-06"
+        accepted = list(wb[S.FEEDBACK_SHEET_ACCEPTED].iter_rows(min_row=2, values_only=True))
+        assert [(row[0], row[3]) for row in accepted] == [(v[2], v[7]) for v in values]
+        rejected = list(wb[S.FEEDBACK_SHEET_REJECTIONS].iter_rows(min_row=2, values_only=True))
+        assert [row[4] for row in rejected] == [r[5] for r in rejections]
