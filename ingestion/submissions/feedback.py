@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 
 from ingestion.submissions import settings as S
 from ingestion.submissions.helpers import as_written
-from ingestion.submissions.store import PROJECT_COLUMNS, REJECTION_COLUMNS, VALUE_COLUMNS
 from newinfra.plan import Plan
 
 STATUS_LABELS = {
@@ -483,9 +482,9 @@ def _zip_bytes(parts: list[tuple[str, bytes]]) -> bytes:
 
 
 # where each column sits in the rows the store hands over
-_REJECTION_AT = {name: i for i, name in enumerate(REJECTION_COLUMNS)}
-_VALUE_AT = {name: i for i, name in enumerate(VALUE_COLUMNS)}
-_PROJECT_AT = {name: i for i, name in enumerate(PROJECT_COLUMNS)}
+_REJECTION_AT = {name: i for i, name in enumerate(S.REJECTION_COLUMNS)}
+_VALUE_AT = {name: i for i, name in enumerate(S.VALUE_COLUMNS)}
+_PROJECT_AT = {name: i for i, name in enumerate(S.PROJECT_COLUMNS)}
 
 
 def _text(ws, row: int, col: int, value: object, fmt=None) -> None:

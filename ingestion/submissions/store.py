@@ -287,19 +287,7 @@ def _hook(stage: str) -> None:
         between_inserts(stage)
 
 
-VALUE_COLUMNS = (
-    "file_id", "sheet_name", "row_number", "department_code", "period", "indicator_id", "prefecture_code",
-    "value", "value_as_written", "is_flagged", "flag_reason_zh", "flag_reason_en",
-)  # fmt: skip
-PROJECT_COLUMNS = (
-    "file_id", "sheet_name", "row_number", "department_code", "period", "project_code", "project_name",
-    "sector", "prefecture_code", "total_investment_yuan", "completed_this_month_yuan",
-    "cumulative_completed_yuan", "project_status",
-)  # fmt: skip
-REJECTION_COLUMNS = (
-    "file_id", "sheet_name", "row_number", "column_name", "column_letter", "value_as_written",
-    "reason_code", "reason_zh", "reason_en",
-)  # fmt: skip
+VALUE_COLUMNS, PROJECT_COLUMNS, REJECTION_COLUMNS = S.VALUE_COLUMNS, S.PROJECT_COLUMNS, S.REJECTION_COLUMNS
 
 
 def _column(values: list) -> Any:
