@@ -482,9 +482,9 @@ def _zip_bytes(parts: list[tuple[str, bytes]]) -> bytes:
 
 
 # where each column sits in the rows the store hands over
-_REJECTION_AT = {name: i for i, name in enumerate(S.REJECTION_COLUMNS)}
-_VALUE_AT = {name: i for i, name in enumerate(S.VALUE_COLUMNS)}
-_PROJECT_AT = {name: i for i, name in enumerate(S.PROJECT_COLUMNS)}
+_REJECTION_AT = {name: i for i, name in enumerate(S.RAW_REJECTION_COLUMNS)}
+_VALUE_AT = {name: i for i, name in enumerate(S.RAW_VALUE_COLUMNS)}
+_PROJECT_AT = {name: i for i, name in enumerate(S.RAW_PROJECT_COLUMNS)}
 
 
 def _text(ws, row: int, col: int, value: object, fmt=None) -> None:

@@ -285,16 +285,16 @@ FEEDBACK_SHEET_ACCEPTED = "已接收指标"
 FEEDBACK_SHEET_PROJECTS = "已接收项目"
 
 # Columns of the raw tables' batches, in this order (store.py inserts them; feedback.py reads them).
-VALUE_COLUMNS = (
+RAW_VALUE_COLUMNS = (
     "file_id", "sheet_name", "row_number", "department_code", "period", "indicator_id", "prefecture_code",
     "value", "value_as_written", "is_flagged", "flag_reason_zh", "flag_reason_en",
 )  # fmt: skip
-PROJECT_COLUMNS = (
+RAW_PROJECT_COLUMNS = (
     "file_id", "sheet_name", "row_number", "department_code", "period", "project_code", "project_name",
     "sector", "prefecture_code", "total_investment_yuan", "completed_this_month_yuan",
     "cumulative_completed_yuan", "project_status",
 )  # fmt: skip
-REJECTION_COLUMNS = (
+RAW_REJECTION_COLUMNS = (
     "file_id", "sheet_name", "row_number", "column_name", "column_letter", "value_as_written",
     "reason_code", "reason_zh", "reason_en",
 )  # fmt: skip
