@@ -37,7 +37,8 @@ def newinfra_ingest_submissions() -> None:
 
         results = ingest_paths(af.settings())
         by_status = af.summarize(results)
-        new = sum(n for status, n in by_status.items() if status != "duplicate")
+        # duplicates change nothing; 'waiting' files (still uploading) are left for the next run
+        new = sum(n for status, n in by_status.items() if status not in ("duplicate", "waiting"))
         summary = {"files": len(results), "new_files": new, "by_status": by_status}
         print(f"收到文件 / files: {summary}")
         return summary

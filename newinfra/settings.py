@@ -65,6 +65,9 @@ class Settings:
     lock_timeout_s: float = 600.0
     on_time_days: int = 5
     max_upload_bytes: int = 20 * 1024 * 1024
+    # A landing file modified less than this long ago may still be being uploaded (an SFTP client
+    # writes under the final name): the ingest leaves it for the next run (status 'waiting').
+    landing_settle_s: float = 30.0
     max_xlsx_uncompressed_bytes: int = 100 * 1024 * 1024
     max_xlsx_ratio: float = 100.0
     template_secret: str = "newinfra-demo-secret-change-me"
@@ -93,6 +96,7 @@ class Settings:
             lock_timeout_s=_env_float("NEWINFRA_LOCK_TIMEOUT", 600.0),
             on_time_days=_env_int("NEWINFRA_ON_TIME_DAYS", 5),
             max_upload_bytes=_env_int("NEWINFRA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+            landing_settle_s=_env_float("NEWINFRA_LANDING_SETTLE_SECONDS", 30.0),
             max_xlsx_uncompressed_bytes=_env_int("NEWINFRA_MAX_XLSX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024),
             max_xlsx_ratio=_env_float("NEWINFRA_MAX_XLSX_RATIO", 100.0),
             template_secret=_env("NEWINFRA_TEMPLATE_SECRET", "newinfra-demo-secret-change-me"),

@@ -19,6 +19,9 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("SCARF_ANALYTICS", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Tests drop files into the landing folder and ingest them at once (the upload is complete): no settle
+# time, except where a test sets one (tests/ingestion/submissions/test_submission_ingest.py).
+os.environ.setdefault("NEWINFRA_LANDING_SETTLE_SECONDS", "0")
 
 from newinfra.settings import Settings  # noqa: E402
 

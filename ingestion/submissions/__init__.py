@@ -8,6 +8,9 @@ one downstream (dbt: latest version wins per key); nothing is deleted.
 
 For each file, in order (all of it under ``db.writer``, the warehouse file lock):
 
+0. a landing file changed less than ``NEWINFRA_LANDING_SETTLE_SECONDS`` ago (default 30) may still be
+   being uploaded (SFTP clients write under the final name): it is left as it is, reported as
+   ``waiting``, and the next run takes it (files named by hand are taken at once);
 1. hash (sha256) and archive it untouched: ``archive/<sha[:2]>/<sha>.<xlsx|csv|bin>`` (temp + rename);
 2. the same receipt seen before (bytes, sender, name, arrival) is a no-op; bytes already loaded, or
    already quarantined for this sender, are recorded as ``duplicate``;
@@ -49,7 +52,8 @@ __all__ = ["FileResult", "ingest_paths", "summary_line"]
 
 @dataclass
 class FileResult:
-    """One handled file: the ledger row's fields (``status`` 'error' = a platform failure, not recorded)."""
+    """One file: the ledger row's fields (``status`` 'error' = a platform failure, not recorded; 'waiting'
+    = a landing file that changed moments ago, left untouched for the next run)."""
 
     file_id: str | None
     content_sha256: str | None
@@ -149,8 +153,12 @@ def _walk(folder: Path, follow_links: bool) -> list[Path]:
     return out
 
 
-def collect(settings, paths: list[Path] | None, department: str | None, now: dt.datetime) -> list[Candidate]:
-    """The files to ingest, oldest arrival first (so versions follow arrival order)."""
+def collect(
+    settings, paths: list[Path] | None, department: str | None, now: dt.datetime
+) -> tuple[list[Candidate], list[Candidate]]:
+    """The files to ingest, oldest arrival first (so versions follow arrival order), and the landing
+    files left for the next run because they changed less than ``settings.landing_settle_s`` ago (an
+    upload may still be writing them). Files named by hand (``paths``) are taken as they are."""
     landing = settings.landing
     found: list[tuple[Path, str, bool]] = []
     walked = paths is None
@@ -188,7 +196,15 @@ def collect(settings, paths: list[Path] | None, department: str | None, now: dt.
             continue
         out.append(Candidate(p, sender, in_landing, _received_at(st, now), st.st_size, st.st_mtime_ns))
     out.sort(key=lambda c: (c.received_at, c.sender, c.path.name, str(c.path)))
-    return out
+    if not walked or settings.landing_settle_s <= 0:
+        return out, []
+    # modified within the settle time (a future mtime is taken as it is, capped at now, as always)
+    settled_before = now - dt.timedelta(seconds=settings.landing_settle_s)
+    unsettled = [
+        c for c in out if settled_before < _EPOCH + dt.timedelta(microseconds=c.mtime_ns // 1000) <= now
+    ]
+    waiting = {id(c) for c in unsettled}
+    return [c for c in out if id(c) not in waiting], unsettled
 
 
 # --- Files on disk --------------------------------------------------------------------------------------------
@@ -831,6 +847,19 @@ class _Run:
         return self._result(row, cand, replay)
 
 
+def _waiting_result(cand: Candidate) -> FileResult:
+    """A landing file left for the next run: not archived, not in the ledger, not touched."""
+    return FileResult(
+        file_id=None,
+        content_sha256=None,
+        original_name=cand.path.name,
+        source_path=str(cand.path),
+        sender_department_code=cand.sender,
+        received_at=cand.received_at,
+        status=S.STATUS_WAITING,
+    )
+
+
 def _error_result(cand: Candidate, exc: BaseException) -> FileResult:
     return FileResult(
         file_id=None,
@@ -892,7 +921,7 @@ def ingest_paths(
         # scheduling (measured: less CPU per file; the cores are better spent on parsing and feedback)
         con.execute("set threads = 1")
         run = _Run(settings, plan, con, now)
-        candidates = collect(
+        candidates, waiting = collect(
             settings, [Path(p) for p in paths] if paths is not None else None, department, now
         )
         n_workers = workers
@@ -935,6 +964,7 @@ def ingest_paths(
                 if pool is not None:
                     pool.shutdown(wait=True, cancel_futures=True)
                 con.execute("reset threads")
+    results += [_waiting_result(cand) for cand in waiting]
     for result in results:
         if result.source_path in no_feedback:
             result.error = "反馈文件写入失败，文件留在接收目录，下次运行补写 / feedback not written; the file stays for the next run"
@@ -946,6 +976,7 @@ _STATUS_TEXT = {
     S.STATUS_PARTIAL: "部分接收 partially_loaded",
     S.STATUS_QUARANTINED: "已隔离 quarantined",
     S.STATUS_DUPLICATE: "重复 duplicate",
+    S.STATUS_WAITING: "等待 waiting",
     "error": "失败 error",
 }
 
@@ -968,6 +999,11 @@ def summary_line(r: FileResult) -> str:
         )
     if r.status == S.STATUS_QUARANTINED:
         return f"{head} {who}：{r.quarantine_reason_zh} / {r.quarantine_reason_en}；反馈 {r.feedback_path}{replay}"
+    if r.status == S.STATUS_WAITING:
+        return (
+            f"{head} {who}：文件刚有改动，可能仍在上传，下次运行再接收 / changed moments ago, may still be "
+            "uploading: the next run takes it"
+        )
     if r.status == S.STATUS_DUPLICATE:
         return f"{head} {who}：与已处理的文件 {str(r.duplicate_of)[:8]} 相同 / same bytes as {str(r.duplicate_of)[:8]}{replay}"
     return f"{head}：{r.error}"

@@ -9,6 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
+from ingestion.submissions import settings as S
 from newinfra.errors import UserInputError
 from newinfra.settings import Settings
 
@@ -92,18 +93,25 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         if missing:
             raise UserInputError(f"文件不存在：{', '.join(missing)}", f"no such file: {', '.join(missing)}")
     results = ingest_paths(settings, paths, department=department)
-    failed = 0
+    failed = waiting = 0
     for result in results:
         if result.status == "error" or result.error:
             failed += 1
+        waiting += result.status == S.STATUS_WAITING
         if args.json:
             print(json.dumps(result.as_json(), ensure_ascii=False))
         else:
             print(summary_line(result))
     if not args.json:
+        handled = len(results) - waiting
         print(
-            f"共处理 {len(results)} 个文件 / {len(results)} file(s) handled"
-            + (f"，{failed} 个失败" if failed else "")
+            f"共处理 {handled} 个文件 / {handled} file(s) handled"
+            + (f"，{failed} 个失败 / {failed} failed" if failed else "")
+            + (
+                f"；{waiting} 个仍在上传，下次运行处理 / {waiting} still uploading, left for the next run"
+                if waiting
+                else ""
+            )
         )
     return 1 if failed else 0
 

@@ -119,6 +119,8 @@ STATUS_LOADED = "loaded"
 STATUS_PARTIAL = "partially_loaded"
 STATUS_QUARANTINED = "quarantined"
 STATUS_DUPLICATE = "duplicate"
+# Not a ledger status: a landing file changed within NEWINFRA_LANDING_SETTLE_SECONDS, left for the next run.
+STATUS_WAITING = "waiting"
 
 # --- Reasons --------------------------------------------------------------------------------------------
 # code -> (Chinese, English). Placeholders are filled with str.format(**details).

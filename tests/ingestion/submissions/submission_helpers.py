@@ -173,11 +173,13 @@ class Maker:
         return fill_template(template, values, projects, self.tmp / f"filled_{self.n}.xlsx")
 
     def drop(self, source: Path, folder: str | None = "CA", name: str = "报送.xlsx", when=ON_TIME) -> Path:
-        """Put a file into landing/<folder>/ (or the landing root for None) with the given arrival time."""
+        """Put a file into landing/<folder>/ (or the landing root for None) with the given arrival time
+        (None: just now, as an upload in progress would be)."""
         target_dir = self.settings.landing / folder if folder else self.settings.landing
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / name
         data = source.read_bytes() if isinstance(source, Path) else source
         target.write_bytes(data)
-        set_mtime(target, when)
+        if when is not None:
+            set_mtime(target, when)
         return target

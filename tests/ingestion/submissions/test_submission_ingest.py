@@ -25,7 +25,7 @@ from submission_helpers import (
     set_mtime,
 )
 
-from ingestion.submissions import ingest_paths
+from ingestion.submissions import ingest_paths, summary_line
 from ingestion.submissions import settings as S
 
 
@@ -457,3 +457,42 @@ def test_a_worker_task_reports_each_files_failure_alone(settings, maker, tmp_pat
     )
     assert failed == [0]
     assert openpyxl.load_workbook(ok_path).sheetnames
+
+
+def test_a_file_still_being_uploaded_waits_for_the_next_run(settings, maker, home):
+    """A landing file changed within the settle time may be half-written: untouched, reported, taken later."""
+    import dataclasses
+    import datetime as dt
+
+    settle = dataclasses.replace(settings, landing_settle_s=30)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    target = maker.drop(maker.filled(), "CA", "june.xlsx", when=now - dt.timedelta(seconds=5))
+    data = target.read_bytes()
+
+    [waiting] = ingest_paths(settle, now=now)
+    assert (waiting.status, waiting.file_id, waiting.original_name) == ("waiting", None, "june.xlsx")
+    assert "等待 waiting" in summary_line(waiting) and "next run" in summary_line(waiting)
+    assert target.read_bytes() == data  # untouched: not archived, not in the ledger, no feedback
+    assert counts(settings)["submission_files"] == 0
+    assert not any(settings.archive.rglob("*.*")) and not any(settings.feedback.rglob("*.xlsx"))
+
+    [loaded] = ingest_paths(settle, now=now + dt.timedelta(seconds=26))  # settled: 31 s after the change
+    assert loaded.status == "loaded" and not target.exists()
+    check_invariant(settings)
+
+    # the office's hand load (a path given) is taken at once, whatever its age
+    again = maker.drop(maker.filled(period="2024-05"), "CA", "may.xlsx", when=now)
+    [by_hand] = ingest_paths(settle, [again], now=now)
+    assert by_hand.status == "loaded"
+
+
+def test_cli_reports_waiting_files_and_exits_zero(settings, maker, home):
+    maker.drop(maker.filled(), "CA", "june.xlsx")  # arrived long ago
+    fresh = maker.drop(maker.filled(period="2024-05"), "CA", "may.xlsx", when=None)
+    out = run_cli(home, "ingest", env_extra={"NEWINFRA_LANDING_SETTLE_SECONDS": "3600"})
+    assert out.returncode == 0, out.stderr
+    assert "已接收 loaded" in out.stdout and "[等待 waiting] may.xlsx" in out.stdout
+    assert "共处理 1 个文件" in out.stdout and "1 个仍在上传" in out.stdout
+    assert fresh.exists()
+    out = run_cli(home, "ingest", "--json", env_extra={"NEWINFRA_LANDING_SETTLE_SECONDS": "3600"})
+    assert [json.loads(line)["status"] for line in out.stdout.splitlines()] == ["waiting"]
