@@ -847,8 +847,8 @@ class _Run:
         return self._result(row, cand, replay)
 
 
-def _waiting_result(cand: Candidate) -> FileResult:
-    """A landing file left for the next run: not archived, not in the ledger, not touched."""
+def _unrecorded_result(cand: Candidate, status: str, error: str | None = None) -> FileResult:
+    """The result of a file that is not in the ledger: left for the next run, or a platform failure."""
     return FileResult(
         file_id=None,
         content_sha256=None,
@@ -856,21 +856,18 @@ def _waiting_result(cand: Candidate) -> FileResult:
         source_path=str(cand.path),
         sender_department_code=cand.sender,
         received_at=cand.received_at,
-        status=S.STATUS_WAITING,
+        status=status,
+        error=error,
     )
+
+
+def _waiting_result(cand: Candidate) -> FileResult:
+    """A landing file left for the next run: not archived, not in the ledger, not touched."""
+    return _unrecorded_result(cand, S.STATUS_WAITING)
 
 
 def _error_result(cand: Candidate, exc: BaseException) -> FileResult:
-    return FileResult(
-        file_id=None,
-        content_sha256=None,
-        original_name=cand.path.name,
-        source_path=str(cand.path),
-        sender_department_code=cand.sender,
-        received_at=cand.received_at,
-        status="error",
-        error=f"{type(exc).__name__}: {exc}",
-    )
+    return _unrecorded_result(cand, "error", f"{type(exc).__name__}: {exc}")
 
 
 def _make_pool(workers: int):
