@@ -70,6 +70,20 @@ final as (
         tasks.section_zh,
         tasks.name_zh,
         tasks.plan_part,
+        {#-
+            The plan's order, from the ids the seed numbers the tasks by (tasks.csv lists them in that
+            order): the part (主方案 0, 附件3–6 3–6) x 100 + the task's number, its goal section
+            (工作目标 / 主要目标, before the tasks in each part) 0. M-GOAL 0, M-01 1, A3-GOAL 300, A3-05 305.
+            Null for an id of another shape (the unique and not_null tests then fail).
+        -#}
+        case
+            when tasks.plan_part = 'main' then 0
+            when regexp_full_match(tasks.plan_part, 'A[3-6]') then cast(right(tasks.plan_part, 1) as integer)
+        end * 100
+        + case
+            when tasks.task_id like '%-GOAL' then 0
+            else try_cast(regexp_extract(tasks.task_id, '-([0-9]{2})$', 1) as integer)
+        end as sort_order,
         lead_and_co.lead_department_codes,
         lead_and_co.lead_department_names_zh,
         lead_and_co.co_department_codes,
