@@ -250,7 +250,8 @@ def load_demo_raw(con: duckdb.DuckDBPyConnection, first: str = "2021-12", last: 
 
 # --- the small deterministic fixture of the dbt tests -----------------------------------------
 # Two departments (CA, BDB), four months of 2022, a revision after publication, a late file, a
-# quarantined file, a month with no report, public figures (one wide gap) and one project.
+# quarantined file, a month with no report, public figures (one wide gap) and three projects (registered
+# and reported, registered only, reported only).
 FIXTURE_PERIOD = "2024-06"
 
 
@@ -306,4 +307,16 @@ def load_small_fixture(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
                    total_yuan=1e9, this_month_yuan=1e8, cumulative_yuan=2e8)  # fmt: skip
     insert_project(con, file_id=ids["ca_2022_04"], department="CA", period="2022-04", project_code="P-001",
                    total_yuan=1e9, this_month_yuan=1e8, cumulative_yuan=3e8)  # fmt: skip
+    # A registered project nobody has reported yet, and a project CA reports that is not in the library
+    # (planned, nothing completed: the investment sums above stay as they are), its status changed by the
+    # 2022-02 revision.
+    insert_registry(con, "P-002", "BDB", 5e8, sector="compute", prefecture="GA")
+    for name, period, status in (
+        ("ca_2022_01", "2022-01", "planned"),
+        ("ca_2022_02_v1", "2022-02", "planned"),
+        ("ca_2022_02_v2", "2022-02", "under_construction"),
+    ):
+        insert_project(con, file_id=ids[name], department="CA", period=period, project_code="P-900",
+                       total_yuan=2e8, this_month_yuan=0.0, cumulative_yuan=0.0, status=status, row_number=3,
+                       sector="broadband", prefecture="ZY")  # fmt: skip
     return ids
