@@ -137,6 +137,16 @@ def test_dim_project_registered_only_and_reported_only(warehouse):
     }
 
 
+def test_dim_project_latest_cumulative_adds_up_to_the_rollup(warehouse):
+    dim = one(warehouse, "select sum(latest_cumulative_completed_yuan) as total from governance.dim_project")
+    rollup = one(
+        warehouse,
+        "select cumulative_completed_yuan as total from governance.fct_investment_rollup "
+        "where period = (select max(period) from governance.fct_investment_rollup)",
+    )
+    assert dim["total"] == pytest.approx(rollup["total"]) and dim["total"] > 0
+
+
 def test_dim_task_sort_order_follows_the_seed(warehouse):
     with TASKS_CSV.open(encoding="utf-8", newline="") as f:
         seed_order = [row["task_id"] for row in csv.DictReader(f)]
