@@ -24,6 +24,12 @@ repeats a type carries a ``qualifier`` (Soda requires it); the qualifier is the 
 quality.check_results (``check_name``; ``<column>.<qualifier or type>`` for column checks), the
 check's ``name`` is its label for people.
 
+Datasets of one shape share their checks through a template: a contract that says
+``template: <name>`` (e.g. every ``<sector>/fct_<sector>_progress.yml``) is verified with the columns
+and checks of ``quality/contract_templates/<name>.yml`` added to its own, its ``variables`` (e.g. a
+default for ``sector``) filling the template's (:func:`quality.helpers.render_template`;
+``newinfra check --show-contract <contract.yml>`` prints what Soda verifies).
+
 A contract whose dataset does not exist (a mart before the first ``newinfra build``) is recorded as
 one blocking ``dataset_exists`` error; a contract Soda cannot run as written (bad YAML, missing
 variable) as one blocking ``contract`` error.

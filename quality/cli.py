@@ -17,9 +17,26 @@ def _line(record) -> str:
     )
 
 
+def _show_contract(path: str) -> int:
+    """Print the YAML Soda verifies for one contract file (a template rendered), e.g. to run it by hand."""
+    from pathlib import Path
+
+    from newinfra.errors import UserInputError
+    from quality.helpers import contract_yaml, discover_contracts
+
+    wanted = Path(path).resolve()
+    for contract in discover_contracts():
+        if contract.path == wanted:
+            sys.stdout.write(contract_yaml(contract))
+            return 0
+    raise UserInputError(f"不是质量检查合约文件：{path}", f"not a contract file of quality/contracts: {path}")
+
+
 def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from quality.runner import run_checks
 
+    if args.show_contract:
+        return _show_contract(args.show_contract)
     run = run_checks(settings, period=args.period)
     if args.json:
         print(json.dumps(run.to_dict(), ensure_ascii=False, indent=2))
@@ -60,4 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="报送期 YYYY-MM（默认：最近有已加载报送的月份）/ reporting period (default: latest loaded)",
     )
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")
+    p.add_argument(
+        "--show-contract",
+        metavar="CONTRACT_YML",
+        help="只打印该合约交给 Soda 的 YAML（模板已展开），不运行检查 / print the YAML Soda verifies, run nothing",
+    )
     p.set_defaults(func=_cmd_check)

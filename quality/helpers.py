@@ -28,6 +28,7 @@ class Contract:
     datasource: str
     schema: str
     table: str
+    template: Path | None = None  # contract_templates/<name>.yml when the file says `template: <name>`
 
     @property
     def dataset(self) -> str:
@@ -141,8 +142,68 @@ def discover_contracts(root: Path = S.CONTRACTS_DIR) -> list[Contract]:
                 f"合约 {path} 的 dataset 应为 {rel.as_posix()}，实为 {dataset!r}",
                 f"contract {path}: dataset must be {rel.as_posix()} (its path), got {dataset!r}",
             )
-        contracts.append(Contract(rel.as_posix(), path, datasource, schema, table))
+        contracts.append(
+            Contract(
+                rel.as_posix(), path, datasource, schema, table, _template_path(path, doc.get("template"))
+            )
+        )
     return contracts
+
+
+def _template_path(path: Path, name: Any) -> Path | None:
+    if name is None:
+        return None
+    template = S.TEMPLATES_DIR / f"{name}.yml"
+    if not isinstance(name, str) or "/" in name or not template.is_file():
+        raise PlatformError(
+            f"合约 {path} 引用的模板不存在：{name!r}（应为 {S.TEMPLATES_DIR}/<模板名>.yml）",
+            f"contract {path}: no template {name!r} (expected {S.TEMPLATES_DIR}/<name>.yml)",
+        )
+    return template
+
+
+def render_template(template: dict[str, Any], contract: dict[str, Any]) -> dict[str, Any]:
+    """A contract that says ``template: <name>``, as Soda reads it: the template's keys with the
+    contract's ``dataset``; ``variables`` merged (the contract's win, e.g. a default for the
+    template's ``sector``); the contract's ``columns`` and ``checks`` after the template's."""
+    doc = {"dataset": contract["dataset"]}
+    doc.update((key, value) for key, value in template.items() if key not in ("dataset", "template"))
+    variables = {**(template.get("variables") or {}), **(contract.get("variables") or {})}
+    if variables:
+        doc["variables"] = variables
+    for key in ("columns", "checks"):
+        items = [*(template.get(key) or []), *(contract.get(key) or [])]
+        if items:
+            doc[key] = items
+    return doc
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings (the SQL of the checks) as ``|`` blocks, so the rendered YAML reads as written."""
+
+
+_BlockDumper.add_representer(
+    str,
+    lambda dumper, text: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None
+    ),
+)
+
+
+def contract_yaml(contract: Contract) -> str:
+    """The YAML text Soda verifies for ``contract``: its file, or the file rendered with its template."""
+    text = contract.path.read_text(encoding="utf-8")
+    if contract.template is None:
+        return text
+    template = yaml.safe_load(contract.template.read_text(encoding="utf-8")) or {}
+    doc = render_template(template, yaml.safe_load(text) or {})
+    header = f"# {contract.path.name} rendered with the template {contract.template.name}\n"
+    return header + yaml.dump(doc, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def contract_document(contract: Contract) -> dict[str, Any]:
+    """The contract Soda verifies, parsed (its checks, for tests and tools)."""
+    return yaml.safe_load(contract_yaml(contract)) or {}
 
 
 def contract_variables(

@@ -35,6 +35,7 @@ from quality.helpers import (  # noqa: E402
     append_detail,
     check_key,
     contract_variables,
+    contract_yaml,
     diagnostics_json,
     discover_contracts,
     is_blocking,
@@ -178,7 +179,9 @@ def _verify(
 
     def verify(batch: list[Contract]) -> list[Any]:
         session = ContractVerificationSession.execute(
-            contract_yaml_sources=[ContractYamlSource.from_file_path(str(c.path)) for c in batch],
+            contract_yaml_sources=[
+                ContractYamlSource.from_str(contract_yaml(c), file_path=str(c.path)) for c in batch
+            ],
             data_source_impls=[data_source],
             variables=variables,
         )

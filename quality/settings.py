@@ -7,8 +7,12 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 # One contract per dataset: contracts/<datasource>/<schema>/<table>.yml
 CONTRACTS_DIR = PACKAGE_DIR / "contracts"
+# Checks shared by datasets of one shape (e.g. every fct_<sector>_progress): a contract that says
+# `template: <name>` gets the columns and checks of contract_templates/<name>.yml added to its own.
+TEMPLATES_DIR = PACKAGE_DIR / "contract_templates"
 # The Soda data source (type, name, read_only). The runner replaces `database` with the settings'
-# warehouse; by hand: `NEWINFRA_HOME=... soda contract verify -ds quality/datasource.yml -c <contract>`.
+# warehouse; by hand: `NEWINFRA_HOME=... soda contract verify -ds quality/datasource.yml -c <contract>`
+# (a contract with a `template:` rendered first: `newinfra check --show-contract <contract> > rendered.yml`).
 DATASOURCE_FILE = PACKAGE_DIR / "datasource.yml"
 SCHEMA_FILE = PACKAGE_DIR / "schema.sql"
 DATASOURCE_NAME = "newinfra"

@@ -162,9 +162,7 @@ def test_a_dataset_not_built_yet_is_a_blocking_error(settings):
     run = run_checks(settings, period=PERIOD)
     missing = [r for r in run.results if r.check_name == "dataset_exists"]
     contracts = discover_contracts()
-    assert {r.contract for r in missing} == {
-        c.contract_id for c in contracts if c.schema in ("staging", "governance")
-    }
+    assert {r.contract for r in missing} == {c.contract_id for c in contracts if c.schema != "raw"}
     assert all(r.outcome == "error" and r.is_blocking for r in missing)
     assert "newinfra build" in missing[0].message and "does not exist" in missing[0].message
     assert run.is_blocked
