@@ -3,17 +3,25 @@
 ``BREAKS`` is the table: contract -> check key -> the SQL that breaks the healthy warehouse for that
 check (and ``WARNED`` marks the checks that only warn). A check no SQL can fail is a defect, so a
 test also asserts that every check of every contract appears in the table.
+
+The sector marts' contracts share templates (quality/contract_templates/): their breaking cases are
+made per sector by one function per template, so each sector's own contract is proven to fail.
 """
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 import yaml
 from quality_fixture import PERIOD, sha
 
 from newinfra import db
+from newinfra.errors import PlatformError
+from newinfra.settings import PROJECT_ROOT
 from quality import settings as S
-from quality.helpers import discover_contracts
+from quality.helpers import Contract, contract_document, discover_contracts, render_template
 from quality.runner import run_checks
 
 FAILED, WARNED = S.FAILED, S.WARNED
@@ -60,6 +68,21 @@ COMP, RATES = "governance.fct_submission_compliance", "governance.fct_reporting_
 PROJ, ROLL = "governance.fct_project_investment", "governance.fct_investment_rollup"
 REV, REC = "governance.fct_revisions_after_publication", "governance.fct_reconciliation"
 DD, DP, DI = "governance.dim_department", "governance.dim_prefecture", "governance.dim_indicator"
+PROG = "governance.fct_indicator_progress"
+BB5G, RACK = "broadband.fct_broadband_5g", "compute.fct_compute_rack_utilisation"
+IOTC, WRS, TELE = (
+    "iot.fct_iot_connections",
+    "water.fct_water_reservoir_stations",
+    "health.fct_health_telemedicine",
+)
+
+# The sector marts (dbt_project/models/marts/<sector>/, governance aside); each has a contract.
+MARTS_DIR = PROJECT_ROOT / "dbt_project" / "models" / "marts"
+SECTOR_MARTS = sorted(
+    (path.parent.name, path.stem) for path in MARTS_DIR.glob("*/*.sql") if path.parent.name != "governance"
+)
+SECTORS = sorted({sector for sector, model in SECTOR_MARTS if model == f"fct_{sector}_progress"})
+IN_DEPTH = sorted({sector for sector, model in SECTOR_MARTS if model == f"fct_{sector}_indicator_monthly"})
 
 
 def revision_row(**overrides) -> str:
@@ -87,6 +110,57 @@ ONE_RPT_PERIOD = one(RPT, f"period = '{PERIOD}'")
 ONE_COMP_PERIOD = one(COMP, f"period = '{PERIOD}'")
 ONE_DP_NOT_GZ = one(DP, "prefecture_code <> 'GZ'")
 MARK_F2_AFTER_PUBLICATION = f"update {SF} set is_after_publication = true where file_id = '{F_CA2}'"
+
+
+def warned(breaks: dict[str, list[str]]) -> dict[str, tuple[list[str], str]]:
+    """Every check of a sector mart warns (its contract says why)."""
+    return {key: (statements, WARNED) for key, statements in breaks.items()}
+
+
+def sector_progress_breaks(sector: str) -> dict[str, tuple[list[str], str]]:
+    """Template sector_progress: the sector's view reads governance.fct_indicator_progress, so a row
+    of that table changed is a row of the view changed; the view itself wrapped to drop or alter a
+    column (every row: which one changes does not matter)."""
+    view, mine = f"{sector}.fct_{sector}_progress", f"sector = '{sector}'"
+    breaks = {
+        "indicator_id.missing": [upd(PROG, "indicator_id = null", mine)],
+        "period.missing": [upd(PROG, "period = null", mine)],
+        "status_code.invalid": [upd(PROG, "status_code = 'great'", mine)],
+        "time_elapsed.invalid": [upd(PROG, "time_elapsed = 1.5", mine)],
+        "columns_present": wrap_view(view, "* exclude (status_code)"),
+        "duplicate": [dup(PROG, mine)],
+        "rows_match_governance": [upd(PROG, "sector = 'elsewhere'", mine)],
+        "figures_match_governance": wrap_view(
+            view,
+            "* replace (case when status_code = 'behind' then 'on_track' else 'behind' end as status_code)",
+        ),
+        "within_bounds": [upd(PROG, "actual_value = -5", mine)],
+        "period_complete": [f"delete from {PROG} where {one(PROG, f'{mine} and period = {PERIOD!r}')}"],
+    }
+    if sector == "compute":
+        breaks["pue_in_range"] = [upd(PROG, "actual_value = 9", "indicator_id like '%pue%'")]
+    return warned(breaks)
+
+
+def sector_monthly_breaks(sector: str) -> dict[str, tuple[list[str], str]]:
+    """Template sector_indicator_monthly: as above, over governance.fct_indicator_monthly."""
+    view, mine = f"{sector}.fct_{sector}_indicator_monthly", f"sector = '{sector}'"
+    breaks = {
+        "indicator_id.missing": [upd(MON, "indicator_id = null", mine)],
+        "prefecture_code.missing": [upd(MON, "prefecture_code = null", mine)],
+        "period.missing": [upd(MON, "period = null", mine)],
+        "share_of_province.invalid": [upd(MON, "share_of_province = 1.5", mine)],
+        "columns_present": wrap_view(view, "* exclude (value_basis)"),
+        "duplicate": [dup(MON, mine)],
+        "rows_match_governance": [upd(MON, "sector = 'elsewhere'", mine)],
+        "figures_match_governance": wrap_view(view, "* replace (coalesce(value, 0) * 1.5 + 100 as value)"),
+        "within_bounds": [upd(MON, "value = -5", mine)],
+        "period_present": [f"update {MON} set value = null where {mine} and period = '{PERIOD}'"],
+    }
+    if sector == "compute":
+        breaks["pue_in_range"] = [upd(MON, "value = 9", "indicator_id like '%pue%'")]
+    return warned(breaks)
+
 
 BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
     "newinfra/raw/submission_files": {
@@ -451,6 +525,96 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         "bounds_ordered": [upd(DI, "value_min = 200", "value_max = 100")],
         "matches_plan": [f"delete from {DI} where {one(DI)}"],
     },
+    "newinfra/broadband/fct_broadband_5g": warned(
+        {
+            "prefecture_code.missing": [upd(BB5G, "prefecture_code = null")],
+            "period.missing": [upd(BB5G, "period = null")],
+            "base_stations.invalid": [upd(BB5G, "base_stations = -1")],
+            "share_of_province_base_stations.invalid": [upd(BB5G, "share_of_province_base_stations = 1.5")],
+            "village_coverage_rate.invalid": [upd(BB5G, "village_coverage_rate = 150")],
+            "duplicate": [dup(BB5G)],
+            "matches_monthly": [
+                upd(BB5G, "base_stations = base_stations * 1.5 + 100", "base_stations is not null")
+            ],
+            "matches_progress": [
+                upd(BB5G, "village_coverage_target_rate = coalesce(village_coverage_target_rate, 0) + 10")
+            ],
+            "period_present": [f"update {BB5G} set base_stations = null where period = '{PERIOD}'"],
+        }
+    ),
+    "newinfra/compute/fct_compute_rack_utilisation": warned(
+        {
+            "prefecture_code.missing": [upd(RACK, "prefecture_code = null")],
+            "period.missing": [upd(RACK, "period = null")],
+            "total_racks.invalid": [upd(RACK, "total_racks = -1")],
+            "share_of_province_racks.invalid": [upd(RACK, "share_of_province_racks = 1.5")],
+            "utilisation_rate.invalid": [upd(RACK, "utilisation_rate = 150")],
+            "duplicate": [dup(RACK)],
+            "matches_monthly": [
+                upd(RACK, "total_racks = total_racks * 1.5 + 100", "total_racks is not null")
+            ],
+            "utilisation_consistent": [upd(RACK, "utilisation_rate = coalesce(utilisation_rate, 0) + 1")],
+            "matches_progress": [
+                upd(RACK, "utilisation_target_rate = coalesce(utilisation_target_rate, 0) + 10")
+            ],
+            "period_present": [f"update {RACK} set total_racks = null where period = '{PERIOD}'"],
+        }
+    ),
+    "newinfra/iot/fct_iot_connections": warned(
+        {
+            "prefecture_code.missing": [upd(IOTC, "prefecture_code = null")],
+            "period.missing": [upd(IOTC, "period = null")],
+            "connections.invalid": [upd(IOTC, "connections = -1")],
+            "share_of_province.invalid": [upd(IOTC, "share_of_province = 1.5")],
+            "duplicate": [dup(IOTC)],
+            "matches_monthly": [
+                upd(IOTC, "connections = connections * 1.5 + 100", "connections is not null")
+            ],
+            "matches_progress": [upd(IOTC, "target_connections = coalesce(target_connections, 0) + 10")],
+            "period_present": [f"update {IOTC} set connections = null where period = '{PERIOD}'"],
+        }
+    ),
+    "newinfra/water/fct_water_reservoir_stations": warned(
+        {
+            "prefecture_code.missing": [upd(WRS, "prefecture_code = null")],
+            "period.missing": [upd(WRS, "period = null")],
+            "stations_retrofitted.invalid": [upd(WRS, "stations_retrofitted = -1")],
+            "share_of_province.invalid": [upd(WRS, "share_of_province = 1.5")],
+            "province_time_elapsed.invalid": [upd(WRS, "province_time_elapsed = 1.5")],
+            "duplicate": [dup(WRS)],
+            "matches_monthly": [
+                upd(
+                    WRS,
+                    "stations_retrofitted = stations_retrofitted * 1.5 + 100",
+                    "stations_retrofitted is not null",
+                )
+            ],
+            "matches_progress": [
+                upd(WRS, "province_target_stations = coalesce(province_target_stations, 0) + 10")
+            ],
+            "period_present": [f"update {WRS} set stations_retrofitted = null where period = '{PERIOD}'"],
+        }
+    ),
+    "newinfra/health/fct_health_telemedicine": warned(
+        {
+            "prefecture_code.missing": [upd(TELE, "prefecture_code = null")],
+            "period.missing": [upd(TELE, "period = null")],
+            "person_times_cumulative.invalid": [upd(TELE, "person_times_cumulative = -1")],
+            "share_of_province.invalid": [upd(TELE, "share_of_province = 1.5")],
+            "duplicate": [dup(TELE)],
+            "matches_monthly": [
+                upd(
+                    TELE,
+                    "person_times_cumulative = person_times_cumulative * 1.5 + 100",
+                    "person_times_cumulative is not null",
+                )
+            ],
+            "matches_progress": [upd(TELE, "target_person_times = coalesce(target_person_times, 0) + 10")],
+            "period_present": [f"update {TELE} set person_times_cumulative = null where period = '{PERIOD}'"],
+        }
+    ),
+    **{f"newinfra/{s}/fct_{s}_progress": sector_progress_breaks(s) for s in SECTORS},
+    **{f"newinfra/{s}/fct_{s}_indicator_monthly": sector_monthly_breaks(s) for s in IN_DEPTH},
 }
 
 
@@ -463,9 +627,9 @@ def _cases():
             )
 
 
-def contract_check_keys(path) -> list[str]:
-    """The check keys of a contract file, as the runner records them."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+def contract_check_keys(contract: Contract) -> list[str]:
+    """The check keys of a contract (its template rendered), as the runner records them."""
+    doc = contract_document(contract)
     keys = []
     for column in doc["columns"]:
         for check in column.get("checks") or []:
@@ -481,7 +645,7 @@ CONTRACTS = {c.contract_id: c for c in discover_contracts()}
 
 
 def test_every_check_of_every_contract_has_a_breaking_case():
-    declared = {(cid, key) for cid, c in CONTRACTS.items() for key in contract_check_keys(c.path)}
+    declared = {(cid, key) for cid, c in CONTRACTS.items() for key in contract_check_keys(c)}
     broken = {(cid, key) for cid, checks in BREAKS.items() for key in checks}
     assert declared - broken == set(), "checks no test can fail"
     assert broken - declared == set(), "breaking cases for checks that do not exist"
@@ -489,9 +653,9 @@ def test_every_check_of_every_contract_has_a_breaking_case():
 
 def test_check_keys_are_unique_and_every_check_is_named():
     for contract in CONTRACTS.values():
-        keys = contract_check_keys(contract.path)
+        keys = contract_check_keys(contract)
         assert len(keys) == len(set(keys)), contract.contract_id
-        doc = yaml.safe_load(contract.path.read_text(encoding="utf-8"))
+        doc = contract_document(contract)
         bodies = [b for col in doc["columns"] for ch in col.get("checks") or [] for b in ch.values()]
         bodies += [b for ch in doc.get("checks") or [] for b in ch.values()]
         assert all((b or {}).get("name") for b in bodies), f"{contract.contract_id}: a check without a name"
@@ -511,6 +675,65 @@ def test_contracts_cover_the_raw_tables_and_the_marts_the_report_reads():
         *REQUIRED,
     }
     assert expected - {c.dataset for c in CONTRACTS.values()} == set()
+
+
+def test_every_sector_mart_has_a_contract():
+    """A new sector (or sector mart) in dbt is a new contract file here; a sector's progress and
+    monthly marts use their template with the sector's name."""
+    assert set(SECTOR_MARTS) == {
+        (c.schema, c.table) for c in CONTRACTS.values() if c.schema not in ("raw", "staging", "governance")
+    }
+    templates = {"progress": "sector_progress", "indicator_monthly": "sector_indicator_monthly"}
+    for sector, model in SECTOR_MARTS:
+        contract = CONTRACTS[f"newinfra/{sector}/{model}"]
+        template = templates.get(model.removeprefix(f"fct_{sector}_"))
+        assert (contract.template.stem if contract.template else None) == template, model
+        if template:
+            assert contract_document(contract)["variables"]["sector"] == {"default": sector}, model
+
+
+def test_show_contract_prints_what_soda_verifies():
+    path = CONTRACTS["newinfra/compute/fct_compute_progress"].path
+    proc = subprocess.run(
+        [sys.executable, "-m", "newinfra.cli", "check", "--show-contract", str(path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = yaml.safe_load(proc.stdout)
+    assert doc["dataset"] == "newinfra/compute/fct_compute_progress"
+    qualifiers = [body.get("qualifier") for check in doc["checks"] for body in check.values()]
+    assert qualifiers[-1] == "pue_in_range" and "rows_match_governance" in qualifiers
+
+
+def test_a_template_contract_is_the_template_with_its_own_dataset_variables_and_checks():
+    template = {
+        "variables": {"sector": None, "period": None},
+        "columns": [{"name": "a", "checks": [{"missing": {"name": "a"}}]}],
+        "checks": [{"duplicate": {"name": "d", "columns": ["a"]}}],
+    }
+    contract = {
+        "dataset": "newinfra/compute/fct_compute_progress",
+        "template": "sector_progress",
+        "variables": {"sector": {"default": "compute"}},
+        "checks": [{"failed_rows": {"name": "pue", "qualifier": "pue_in_range", "expression": "x"}}],
+    }
+    assert render_template(template, contract) == {
+        "dataset": "newinfra/compute/fct_compute_progress",
+        "variables": {"sector": {"default": "compute"}, "period": None},
+        "columns": template["columns"],
+        "checks": [*template["checks"], *contract["checks"]],
+    }
+
+
+def test_a_contract_naming_a_template_that_does_not_exist_is_refused(tmp_path):
+    path = tmp_path / "newinfra" / "compute" / "fct_compute_progress.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text("dataset: newinfra/compute/fct_compute_progress\ntemplate: no_such_template\n", "utf-8")
+    with pytest.raises(PlatformError, match="no template 'no_such_template'"):
+        discover_contracts(tmp_path)
 
 
 def test_clean_data_passes_every_contract(healthy):
