@@ -318,19 +318,24 @@ def direct_checks(period: str, reconciliation_threshold: float) -> list[tuple[st
     """Every check of every contract as one SQL query returning one number (failed rows, or the
     metric): (contract :: check, dataset, sql, threshold). Schema checks read information_schema
     (the number of the contract's columns missing)."""
-    import yaml
-
     from newinfra.periods import previous_period
-    from quality.helpers import contract_variables, discover_contracts
+    from quality.helpers import contract_document, contract_variables, discover_contracts
 
     variables = contract_variables(period, previous_period(period), reconciliation_threshold)
 
     def fill(text: str) -> str:
-        return re.sub(r"\$\{var\.(\w+)\}", lambda m: str(variables[m.group(1)]), text)
+        return re.sub(r"\$\{var\.(\w+)\}", lambda m: str(own[m.group(1)]), text)
 
     queries: list[tuple[str, str, str, dict | None]] = []
     for contract in discover_contracts():
-        doc = yaml.safe_load(contract.path.read_text(encoding="utf-8"))
+        doc = contract_document(contract)  # rendered with its template, as Soda verifies it
+        # the contract's own variables' defaults (e.g. a sector mart's `sector`), then the run's
+        own = {
+            name: spec["default"]
+            for name, spec in (doc.get("variables") or {}).items()
+            if isinstance(spec, dict) and "default" in spec
+        }
+        own.update(variables)
         table = contract.dataset
         name = contract.contract_id
         for column in doc.get("columns") or []:
