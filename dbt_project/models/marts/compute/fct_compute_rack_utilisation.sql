@@ -1,7 +1,9 @@
 {#-
-    Hub data-centre racks and their utilisation (上架率) per prefecture x month (GZ = province).
-    utilisation_rate = used / total racks x 100 where an indicator of used racks
-    (var racks_used_indicator_id) is reported with the total; otherwise the reported 上架率.
+    Hub data-centre racks and their utilisation (上架率) per prefecture x month (GZ = province): the
+    standard racks (var racks_total_indicator_id) and the average utilisation rate as reported
+    (var rack_utilisation_indicator_id). The plan has no indicator of racks in use, so racks in use
+    are only estimated: total racks x the reported rate / 100 (estimated_racks_in_use), where both
+    are known for the row. The 65% target is provincial: on the GZ row only.
 -#}
 {{ config(schema='compute') }}
 
@@ -38,17 +40,15 @@ racks as (
             as total_racks_yoy_change_share,
         max(share_of_province) filter (where indicator_id = '{{ var("racks_total_indicator_id") }}')
             as share_of_province_racks,
-        max(value) filter (where indicator_id = '{{ var("racks_used_indicator_id") }}') as used_racks,
         max(value) filter (where indicator_id = '{{ var("rack_utilisation_indicator_id") }}')
-            as reported_utilisation_rate,
+            as utilisation_rate,
         bool_or(is_carried_forward) filter (where indicator_id = '{{ var("rack_utilisation_indicator_id") }}')
-            as is_reported_rate_carried_forward
+            as is_utilisation_rate_carried_forward
 
     from monthly
     where
         indicator_id in (
             '{{ var("racks_total_indicator_id") }}',
-            '{{ var("racks_used_indicator_id") }}',
             '{{ var("rack_utilisation_indicator_id") }}'
         )
     group by period, period_month, prefecture_code, prefecture_name_zh, prefecture_sort_order
@@ -81,16 +81,9 @@ final as (
         racks.total_racks_yoy_change,
         racks.total_racks_yoy_change_share,
         racks.share_of_province_racks,
-        racks.used_racks,
-        racks.reported_utilisation_rate,
-        racks.is_reported_rate_carried_forward,
-        100.0 * racks.used_racks / nullif(racks.total_racks, 0) as computed_utilisation_rate,
-        coalesce(100.0 * racks.used_racks / nullif(racks.total_racks, 0), racks.reported_utilisation_rate)
-            as utilisation_rate,
-        case
-            when racks.used_racks is not null and racks.total_racks > 0 then 'used_over_total'
-            when racks.reported_utilisation_rate is not null then 'reported_rate'
-        end as utilisation_basis,
+        racks.utilisation_rate,
+        racks.is_utilisation_rate_carried_forward,
+        racks.total_racks * racks.utilisation_rate / 100.0 as estimated_racks_in_use,
         case when racks.prefecture_code = 'GZ' then utilisation_target.target_year end as utilisation_target_year,
         case when racks.prefecture_code = 'GZ' then utilisation_target.target_value end as utilisation_target_rate
 
