@@ -2,6 +2,9 @@
     5G roll-out per prefecture x month (GZ = province): base stations with month-on-month and
     year-on-year change and each prefecture's share, the share of administrative villages covered
     (5G village coverage, against the plan's 70%) and the county-town full-coverage milestone.
+    The plan's targets (全省累计建成5G基站8万/16万个, 覆盖70%以上的行政村) are provincial: the targets and
+    the gap to the village-coverage target are on the GZ row only; a prefecture's rate is not judged
+    against the province's 70%.
 -#}
 {{ config(schema='broadband') }}
 
@@ -51,6 +54,7 @@ village_target as (
 
     select
         period_month,
+        target_year,
         target_value
 
     from progress
@@ -87,12 +91,18 @@ final as (
         pivoted.village_coverage_rate,
         pivoted.village_coverage_rate_mom_change,
         pivoted.village_coverage_rate_yoy_change,
-        village_target.target_value as village_coverage_target_rate,
+        case when pivoted.prefecture_code = 'GZ' then village_target.target_year end
+            as village_coverage_target_year,
+        case when pivoted.prefecture_code = 'GZ' then village_target.target_value end
+            as village_coverage_target_rate,
         case when pivoted.prefecture_code = 'GZ' then base_station_target.target_year end
             as base_stations_target_year,
         case when pivoted.prefecture_code = 'GZ' then base_station_target.target_value end
             as base_stations_target,
-        pivoted.village_coverage_rate - village_target.target_value as village_coverage_gap_to_target,
+        case
+            when pivoted.prefecture_code = 'GZ'
+                then pivoted.village_coverage_rate - village_target.target_value
+        end as village_coverage_gap_to_target,
         pivoted.county_full_coverage_done >= 1 as is_county_full_coverage_done
 
     from pivoted

@@ -121,9 +121,9 @@ final as (
         with_last_year.since_last_report as person_times_since_last_report,
         with_last_year.months_since_last_report,
         with_last_year.same_month_last_year as person_times_same_month_last_year,
-        with_last_year.this_month - with_last_year.same_month_last_year as person_times_this_month_yoy_change,
         with_last_year.last_12_months as person_times_last_12_months,
         with_last_year.share_of_province,
+        with_last_year.this_month - with_last_year.same_month_last_year as person_times_this_month_yoy_change,
         with_last_year.value / 1e4 as person_times_cumulative_wan,
         case when with_last_year.prefecture_code = 'GZ' then province_target.target_year end as target_year,
         case when with_last_year.prefecture_code = 'GZ' then province_target.target_value end
