@@ -11,6 +11,7 @@ from the data (``helpers.fixed_timestamp``), so the same data gives the same byt
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import math
@@ -20,6 +21,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -62,8 +64,9 @@ def clean_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)[:32767]
 
 
-def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None):
-    """Write one value; text is always text (never a formula, never an error code)."""
+def _put_value(ws: Worksheet, row: int, col: int, value: Any) -> tuple[Any, Any, bool]:
+    """Write one value, unstyled: (the cell, the value as stored, whether it needs the quote prefix).
+    Text is always text (never a formula, never an error code)."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         value = None
@@ -71,17 +74,33 @@ def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None
         value = "是" if value else "否"
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    quoted = False
     if isinstance(value, str):
         value = clean_text(value)
         cell.value = value
         if cell.data_type != "s" or H.is_formula_like(value) or value in ERROR_CODES:
             cell.data_type = "s"
-        if H.is_formula_like(value):
-            cell.quotePrefix = True
+        quoted = H.is_formula_like(value)
     else:
         cell.value = value
+    return cell, value, quoted
+
+
+def _applied_format(value: Any, number_format: str | None) -> str | None:
+    """The number format a stored value gets: none for text and empty cells."""
     if number_format and not isinstance(value, str) and value is not None:
-        cell.number_format = number_format
+        return number_format
+    return None
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None):
+    """Write one value in the body font; text is always text (never a formula, never an error code)."""
+    cell, value, quoted = _put_value(ws, row, col, value)
+    if quoted:
+        cell.quotePrefix = True
+    applied = _applied_format(value, number_format)
+    if applied:
+        cell.number_format = applied
     cell.font = BODY_FONT
     return cell
 
@@ -121,6 +140,20 @@ def _title_rows(ws: Worksheet, title: str, cutoff: str, ncols: int) -> None:
         ws.merge_cells(start_row=S.CUTOFF_ROW, start_column=1, end_row=S.CUTOFF_ROW, end_column=ncols)
 
 
+def _style_body_cell(cell, key: tuple[str | None, bool, bool, str | None]) -> None:
+    applied, quoted, wrap, colour = key
+    if quoted:
+        cell.quotePrefix = True
+    if applied:
+        cell.number_format = applied
+    cell.font = BODY_FONT
+    cell.border = BORDER
+    cell.alignment = WRAP_ALIGN if wrap else TOP_ALIGN
+    if colour:
+        cell.fill = status_fill(colour)
+        cell.font = status_font(colour, bold=True)
+
+
 def write_table(ws: Worksheet, table: Table, cutoff: str) -> None:
     """A table sheet: title, cut-off, header (frozen, filtered, repeated when printed), rows."""
     cols = table.columns
@@ -134,19 +167,25 @@ def write_table(ws: Worksheet, table: Table, cutoff: str) -> None:
         cell.border = BORDER
     ws.row_dimensions[S.HEADER_ROW].height = 30
     widths = [[col.header] for col in cols]
+    # A body cell's look depends only on this key, so each distinct look is built once through
+    # openpyxl's style setters (which register fonts, fills and formats in first-use order, exactly
+    # as cell-by-cell styling would) and later cells get a copy of its style array: the same bytes,
+    # without hashing style objects for every cell (most of the time of a large sheet).
+    looks: dict[tuple[str | None, bool, bool, str | None], StyleArray] = {}
     for i, row in enumerate(table.rows):
         r = S.FIRST_DATA_ROW + i
         for j, col in enumerate(cols, start=1):
             value = col.value(row)
             fmt = col.number_format(row) if callable(col.number_format) else col.number_format
-            cell = put(ws, r, j, value, fmt)
-            cell.border = BORDER
-            cell.alignment = WRAP_ALIGN if col.wrap else TOP_ALIGN
-            if col.colour is not None:
-                colour = col.colour(row)
-                if colour:
-                    cell.fill = status_fill(colour)
-                    cell.font = status_font(colour, bold=True)
+            cell, stored, quoted = _put_value(ws, r, j, value)
+            colour = (col.colour(row) or None) if col.colour is not None else None
+            key = (_applied_format(stored, fmt), quoted, col.wrap, colour)
+            look = looks.get(key)
+            if look is not None:
+                cell._style = copy.copy(look)
+            else:
+                _style_body_cell(cell, key)
+                looks[key] = copy.copy(cell._style)
             widths[j - 1].append(_display_text(value, fmt))
     last_row = S.FIRST_DATA_ROW + max(len(table.rows), 1) - 1
     if not table.rows:

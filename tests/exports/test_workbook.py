@@ -12,6 +12,7 @@ import pytest
 from report_fixtures import MALICIOUS, make_report_data
 
 from exports import settings as S
+from exports.helpers import fixed_timestamp
 from exports.tables import all_tables, status_summary
 from exports.workbook import render_workbook
 
@@ -167,3 +168,54 @@ def test_empty_table_says_so():
     data.revisions = []
     wb = openpyxl.load_workbook(io.BytesIO(_render(data)))
     assert wb["修订说明"]["A4"].value == "（本期无记录）"
+
+
+def test_every_body_cell_has_its_own_look():
+    """Body cells share style arrays by look (format applied, quote prefix, wrap, status colour):
+    each cell read back must still carry exactly the look of its own value and row, whatever the
+    cells before it looked like."""
+    from openpyxl import Workbook
+
+    from exports.model import Column, Table
+    from exports.workbook import workbook_bytes, write_table
+
+    colours = ["green", None, "red", "yellow", "grey", None]
+    values = [1.5, None, "=SUM(A1)", "普通文本", True, float("nan"), 0, "+1", 12345.678, ""]
+    rows = [
+        {"i": i, "v": values[i % len(values)], "c": colours[i % len(colours)], "f": i % 3} for i in range(60)
+    ]
+    formats = ["#,##0.00", "0.0%", "0"]
+    table = Table(
+        title="样式",
+        sheet="样式",
+        columns=(
+            Column("值", lambda r: r["v"], lambda r: formats[r["f"]], colour=lambda r: r["c"]),
+            Column("说明", lambda r: r["v"], "#,##0.00", wrap=True),
+            Column("序号", lambda r: r["i"], "0"),
+        ),
+        rows=tuple(rows),
+    )
+    book = Workbook()
+    write_table(book.active, table, "数据截至 2024年6月")
+    ws = openpyxl.load_workbook(io.BytesIO(workbook_bytes(book, fixed_timestamp("2024-06")))).active
+    for k, row in enumerate(rows):
+        r = S.FIRST_DATA_ROW + k
+        v = row["v"]
+        is_number = isinstance(v, int | float) and not isinstance(v, bool) and v == v
+        quoted = isinstance(v, str) and v[:1] in ("=", "+")
+        for col, fmt, colour, wrap in (
+            (1, formats[row["f"]], row["c"], False),
+            (2, "#,##0.00", None, True),
+        ):
+            cell = ws.cell(row=r, column=col)
+            assert cell.number_format == (fmt if is_number else "General"), (r, col, v)
+            assert bool(cell.quotePrefix) is quoted, (r, col, v)
+            assert bool(cell.alignment.wrap_text) is wrap, (r, col)
+            assert cell.border.left.style == "thin", (r, col)
+            if colour:
+                assert _fill(cell) == S.COLOUR_RGB[colour][0], (r, col, colour)
+                assert cell.font.b and cell.font.color.rgb[-6:] == S.COLOUR_RGB[colour][1], (r, col)
+            else:
+                assert cell.fill.fill_type is None, (r, col)
+                assert not cell.font.b and cell.font.name == S.FONT_NAME, (r, col)
+        assert ws.cell(row=r, column=3).number_format == "0" and ws.cell(row=r, column=3).value == k
