@@ -228,20 +228,42 @@ def test_project_investment_carried_and_rolled_up_against_the_target(warehouse):
 def test_sector_marts(warehouse):
     racks = one(
         warehouse,
-        "select total_racks, reported_utilisation_rate, utilisation_rate, utilisation_basis "
+        "select total_racks, utilisation_rate, estimated_racks_in_use, utilisation_target_rate "
         "from compute.fct_compute_rack_utilisation where prefecture_code = 'GZ' and period = '2022-03'",
     )
     assert racks == {
-        "total_racks": 110000.0, "reported_utilisation_rate": None, "utilisation_rate": None, "utilisation_basis": None
+        "total_racks": 110000.0, "utilisation_rate": None, "estimated_racks_in_use": None,
+        "utilisation_target_rate": 65.0,
     }  # fmt: skip
+    racks_gy = one(
+        warehouse,
+        "select total_racks, utilisation_target_rate from compute.fct_compute_rack_utilisation "
+        "where prefecture_code = 'GY' and period = '2022-03'",
+    )
+    assert racks_gy == {"total_racks": 70000.0, "utilisation_target_rate": None}
+    columns = {c for (c,) in warehouse.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'compute' and table_name = 'fct_compute_rack_utilisation'"
+    ).fetchall()}  # fmt: skip
+    assert not columns & {"used_racks", "computed_utilisation_rate", "utilisation_basis"}
     g5 = one(
         warehouse,
-        "select base_stations, base_stations_target, village_coverage_rate, village_coverage_gap_to_target "
-        "from broadband.fct_broadband_5g where prefecture_code = 'GZ' and period = '2022-02'",
+        "select base_stations, base_stations_target, village_coverage_rate, village_coverage_target_rate, "
+        "village_coverage_gap_to_target from broadband.fct_broadband_5g where prefecture_code = 'GZ' and period = '2022-02'",
     )
     assert g5 == {
         "base_stations": 18500.0, "base_stations_target": 80000.0, "village_coverage_rate": 43.0,
-        "village_coverage_gap_to_target": 43.0 - 70.0,
+        "village_coverage_target_rate": 70.0, "village_coverage_gap_to_target": 43.0 - 70.0,
+    }  # fmt: skip
+    # the plan's targets are provincial: on the GZ row only
+    g5_gy = one(
+        warehouse,
+        "select base_stations, base_stations_target, village_coverage_target_rate, village_coverage_gap_to_target "
+        "from broadband.fct_broadband_5g where prefecture_code = 'GY' and period = '2022-02'",
+    )
+    assert g5_gy == {
+        "base_stations": 12500.0, "base_stations_target": None, "village_coverage_target_rate": None,
+        "village_coverage_gap_to_target": None,
     }  # fmt: skip
     sectors = {s for (s,) in warehouse.execute("select distinct sector from plan.indicators").fetchall()}
     for sector in sectors:
