@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "newinfra.transform_cli",
     "demo.cli",
     "newinfra.run_cli",
+    "newinfra.extract",
 )
 
 
