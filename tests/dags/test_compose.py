@@ -2,9 +2,11 @@
 the production shape (PostgreSQL, the four Airflow components, init, healthchecks, env file, named
 volumes), and every Airflow command it runs is a real command of the installed Airflow 3.
 
-The schema, tests/dags/compose-spec.json, is ``compose/config/compose_spec.json`` from the PyPI
-package docker-compose 1.29.2 (Apache-2.0), vendored unchanged: the Compose specification's schema
-as published there (strict: unknown keys are errors).
+The schema, tests/dags/compose-spec.json, is the Compose Specification's JSON schema (compose-spec,
+Apache-2.0) as vendored unchanged in ``ecs_composex/specs/compose-spec.json`` of the PyPI package
+ecs-composex 1.1.9 (the newest copy on a package registry this machine reaches; it has the 2024
+keys: ``develop``, ``include``, ``start_interval``, ``gpus``, ``label_file``, hooks). Strict: unknown
+keys are errors. It replaced the 2021 copy from docker-compose 1.29.2.
 """
 
 from __future__ import annotations
