@@ -539,6 +539,9 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
             "matches_progress": [
                 upd(BB5G, "village_coverage_target_rate = coalesce(village_coverage_target_rate, 0) + 10")
             ],
+            "targets_on_province_row_only": [
+                upd(BB5G, "village_coverage_target_rate = 70", "prefecture_code <> 'GZ'")
+            ],
             "period_present": [f"update {BB5G} set base_stations = null where period = '{PERIOD}'"],
         }
     ),
@@ -553,7 +556,12 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
             "matches_monthly": [
                 upd(RACK, "total_racks = total_racks * 1.5 + 100", "total_racks is not null")
             ],
-            "utilisation_consistent": [upd(RACK, "utilisation_rate = coalesce(utilisation_rate, 0) + 1")],
+            "estimate_consistent": [
+                upd(RACK, "estimated_racks_in_use = coalesce(estimated_racks_in_use, 0) + 1")
+            ],
+            "targets_on_province_row_only": [
+                upd(RACK, "utilisation_target_rate = 65", "prefecture_code <> 'GZ'")
+            ],
             "matches_progress": [
                 upd(RACK, "utilisation_target_rate = coalesce(utilisation_target_rate, 0) + 10")
             ],
@@ -589,6 +597,22 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
                     "stations_retrofitted is not null",
                 )
             ],
+            "this_month_null_when_not_reported": [
+                upd(WRS, "is_fully_reported = false", "stations_retrofitted_this_month is not null")
+            ],
+            "month_figures_consistent": [
+                upd(WRS, "stations_retrofitted_this_month = 0", "stations_retrofitted_this_month > 0")
+            ],
+            "since_last_report_adds_up": [
+                upd(
+                    WRS,
+                    "stations_retrofitted_since_last_report = stations_retrofitted_since_last_report + 100",
+                    "stations_retrofitted_since_last_report is not null",
+                )
+            ],
+            "targets_on_province_row_only": [
+                upd(WRS, "province_target_stations = 1820", "prefecture_code <> 'GZ'")
+            ],
             "matches_progress": [
                 upd(WRS, "province_target_stations = coalesce(province_target_stations, 0) + 10")
             ],
@@ -608,6 +632,28 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
                     "person_times_cumulative = person_times_cumulative * 1.5 + 100",
                     "person_times_cumulative is not null",
                 )
+            ],
+            "this_month_null_when_not_reported": [
+                upd(TELE, "is_carried_forward = true", "person_times_this_month is not null")
+            ],
+            "month_figures_consistent": [
+                upd(TELE, "person_times_this_month = 0", "person_times_this_month > 0")
+            ],
+            "since_last_report_adds_up": [
+                upd(
+                    TELE,
+                    "person_times_since_last_report = person_times_since_last_report + 100",
+                    "person_times_since_last_report is not null",
+                )
+            ],
+            "year_on_year_by_calendar": [
+                upd(
+                    TELE,
+                    "person_times_same_month_last_year = coalesce(person_times_same_month_last_year, 0) + 1",
+                )
+            ],
+            "targets_on_province_row_only": [
+                upd(TELE, "target_person_times = 5000000", "prefecture_code <> 'GZ'")
             ],
             "matches_progress": [upd(TELE, "target_person_times = coalesce(target_person_times, 0) + 10")],
             "period_present": [f"update {TELE} set person_times_cumulative = null where period = '{PERIOD}'"],

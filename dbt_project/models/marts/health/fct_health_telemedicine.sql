@@ -7,7 +7,9 @@
     for the month before (is_fully_reported: the prefecture reported it; for the province as the sum
     of the prefectures, every prefecture in the sum reported it). A month carried forward, or the
     month after one, has no figure of its own (null, not 0); the increase since the previous full
-    report and the months it covers are kept in *_since_last_report, so nothing is lost. The same
+    report and the months it covers are kept in *_since_last_report (for the province, within the
+    same set of prefectures in the sum: when a prefecture joins the sum, its opening cumulative is
+    not an increase, so the increase starts afresh), so nothing is lost. The same
     month last year is found by month arithmetic (period_month - 12 months, same prefecture; `period`
     is the row's month, the series has no separate as-of month), not by counting rows.
     The province's target, completion and status are provincial: on the GZ row only.
@@ -51,7 +53,7 @@ full_reports as (
     from telemedicine
     where is_fully_reported
     window by_prefecture as (
-        partition by prefecture_code
+        partition by prefecture_code, n_prefectures_in_sum
         order by period_month
     )
 
@@ -80,7 +82,10 @@ with_last_year as (
         with_month.*,
         last_year.this_month as same_month_last_year,
         case
-            when with_month.is_fully_reported and last_year.is_fully_reported
+            when
+                with_month.is_fully_reported
+                and last_year.is_fully_reported
+                and coalesce(with_month.n_prefectures_in_sum, 0) = coalesce(last_year.n_prefectures_in_sum, 0)
                 then with_month.value - last_year.value
         end as last_12_months
 
@@ -117,6 +122,7 @@ final as (
         with_last_year.value as person_times_cumulative,
         with_last_year.is_carried_forward,
         with_last_year.is_fully_reported,
+        with_last_year.n_prefectures_in_sum,
         with_last_year.this_month as person_times_this_month,
         with_last_year.since_last_report as person_times_since_last_report,
         with_last_year.months_since_last_report,

@@ -7,8 +7,10 @@
     for the month before (is_fully_reported: the prefecture reported it; for the province as the sum
     of the prefectures, every prefecture in the sum reported it). A month carried forward, or the
     month after one, has no figure of its own (null, not 0); the increase since the previous full
-    report and the months it covers are kept in *_since_last_report. The last 12 months compare
-    calendar months (period_month - 12 months), both fully reported.
+    report and the months it covers are kept in *_since_last_report (for the province, within the
+    same set of prefectures in the sum: when a prefecture joins the sum, its opening cumulative is
+    not an increase, so the increase starts afresh). The last 12 months compare calendar months
+    (period_month - 12 months), both fully reported (the province: with the same prefectures).
     The plan's targets are provincial (no per-prefecture targets): the targets, completion, time
     elapsed and status are on the GZ row only; a prefecture's share_of_province_target is its
     contribution to the province target in force, on every row.
@@ -52,7 +54,7 @@ full_reports as (
     from stations
     where is_fully_reported
     window by_prefecture as (
-        partition by prefecture_code
+        partition by prefecture_code, n_prefectures_in_sum
         order by period_month
     )
 
@@ -67,7 +69,10 @@ with_month as (
         case when full_reports.months_since_last_report = 1 then full_reports.since_last_report end
             as this_month,
         case
-            when stations.is_fully_reported and last_year.is_fully_reported
+            when
+                stations.is_fully_reported
+                and last_year.is_fully_reported
+                and coalesce(stations.n_prefectures_in_sum, 0) = coalesce(last_year.n_prefectures_in_sum, 0)
                 then stations.value - last_year.value
         end as last_12_months
 
@@ -111,6 +116,7 @@ final as (
         with_month.value as stations_retrofitted,
         with_month.is_carried_forward,
         with_month.is_fully_reported,
+        with_month.n_prefectures_in_sum,
         with_month.this_month as stations_retrofitted_this_month,
         with_month.since_last_report as stations_retrofitted_since_last_report,
         with_month.months_since_last_report,
