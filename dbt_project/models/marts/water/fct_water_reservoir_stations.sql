@@ -31,62 +31,7 @@ progress as (
 
 ),
 
-stations as (
-
-    select
-        *,
-        reported_value is not null
-        and coalesce(n_prefectures_reported = n_prefectures_in_sum, true) as is_fully_reported
-
-    from monthly
-    where indicator_id = 'reservoir_monitoring_stations'
-
-),
-
-full_reports as (
-
-    select
-        prefecture_code,
-        period_month,
-        value - lag(value) over by_prefecture as since_last_report,
-        datediff('month', lag(period_month) over by_prefecture, period_month) as months_since_last_report
-
-    from stations
-    where is_fully_reported
-    window by_prefecture as (
-        partition by prefecture_code, n_prefectures_in_sum
-        order by period_month
-    )
-
-),
-
-with_month as (
-
-    select
-        stations.*,
-        full_reports.since_last_report,
-        full_reports.months_since_last_report,
-        case when full_reports.months_since_last_report = 1 then full_reports.since_last_report end
-            as this_month,
-        case
-            when
-                stations.is_fully_reported
-                and last_year.is_fully_reported
-                and coalesce(stations.n_prefectures_in_sum, 0) = coalesce(last_year.n_prefectures_in_sum, 0)
-                then stations.value - last_year.value
-        end as last_12_months
-
-    from stations
-    left join full_reports
-        on
-            stations.prefecture_code = full_reports.prefecture_code
-            and stations.period_month = full_reports.period_month
-    left join stations as last_year
-        on
-            stations.prefecture_code = last_year.prefecture_code
-            and last_year.period_month = cast(stations.period_month - interval 12 month as date)
-
-),
+{{ cumulative_flows('reservoir_monitoring_stations') }},
 
 province_target as (
 
@@ -108,34 +53,34 @@ province_target as (
 final as (
 
     select
-        with_month.period,
-        with_month.period_month,
-        with_month.prefecture_code,
-        with_month.prefecture_name_zh,
-        with_month.prefecture_sort_order,
-        with_month.value as stations_retrofitted,
-        with_month.is_carried_forward,
-        with_month.is_fully_reported,
-        with_month.n_prefectures_in_sum,
-        with_month.this_month as stations_retrofitted_this_month,
-        with_month.since_last_report as stations_retrofitted_since_last_report,
-        with_month.months_since_last_report,
-        with_month.last_12_months as stations_retrofitted_last_12_months,
-        with_month.share_of_province,
-        case when with_month.prefecture_code = 'GZ' then province_target.target_year end as target_year,
-        case when with_month.prefecture_code = 'GZ' then province_target.target_value end as province_target_stations,
-        case when with_month.prefecture_code = 'GZ' then province_target.target_2022_value end
+        flows.period,
+        flows.period_month,
+        flows.prefecture_code,
+        flows.prefecture_name_zh,
+        flows.prefecture_sort_order,
+        flows.value as stations_retrofitted,
+        flows.is_carried_forward,
+        flows.is_fully_reported,
+        flows.n_prefectures_in_sum,
+        flows.this_month as stations_retrofitted_this_month,
+        flows.since_last_report as stations_retrofitted_since_last_report,
+        flows.months_since_last_report,
+        flows.last_12_months as stations_retrofitted_last_12_months,
+        flows.share_of_province,
+        case when flows.prefecture_code = 'GZ' then province_target.target_year end as target_year,
+        case when flows.prefecture_code = 'GZ' then province_target.target_value end as province_target_stations,
+        case when flows.prefecture_code = 'GZ' then province_target.target_2022_value end
             as province_target_2022_stations,
-        case when with_month.prefecture_code = 'GZ' then province_target.target_2024_value end
+        case when flows.prefecture_code = 'GZ' then province_target.target_2024_value end
             as province_target_2024_stations,
-        with_month.value / nullif(province_target.target_value, 0) as share_of_province_target,
-        case when with_month.prefecture_code = 'GZ' then province_target.completion end as province_completion,
-        case when with_month.prefecture_code = 'GZ' then province_target.time_elapsed end as province_time_elapsed,
-        case when with_month.prefecture_code = 'GZ' then province_target.status_code end as province_status_code
+        flows.value / nullif(province_target.target_value, 0) as share_of_province_target,
+        case when flows.prefecture_code = 'GZ' then province_target.completion end as province_completion,
+        case when flows.prefecture_code = 'GZ' then province_target.time_elapsed end as province_time_elapsed,
+        case when flows.prefecture_code = 'GZ' then province_target.status_code end as province_status_code
 
-    from with_month
+    from flows
     left join province_target
-        on with_month.period_month = province_target.period_month
+        on flows.period_month = province_target.period_month
 
 )
 
