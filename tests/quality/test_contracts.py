@@ -797,8 +797,9 @@ def test_clean_data_passes_every_contract(healthy):
     assert run.counts["passed"] == run.n_checks > 200
 
 
-@pytest.mark.parametrize(("contract_id", "check_name", "statements", "expected"), list(_cases()))
-def test_breaking_the_data_fails_the_check(healthy, contract_id, check_name, statements, expected):
+def assert_break_fails_the_check(healthy, contract_id, check_name, statements, expected):
+    """Run ``statements`` on the healthy warehouse, then the contract: exactly that check has the
+    ``expected`` outcome, blocking if and only if it failed."""
     with db.writer(healthy) as con:
         for sql in statements:
             con.execute(sql)
@@ -810,3 +811,8 @@ def test_breaking_the_data_fails_the_check(healthy, contract_id, check_name, sta
     assert record.is_blocking is (expected == FAILED)
     # a blocking failure stops the export; a warning alone does not
     assert run.is_blocked is (expected == FAILED)
+
+
+@pytest.mark.parametrize(("contract_id", "check_name", "statements", "expected"), list(_cases()))
+def test_breaking_the_data_fails_the_check(healthy, contract_id, check_name, statements, expected):
+    assert_break_fails_the_check(healthy, contract_id, check_name, statements, expected)

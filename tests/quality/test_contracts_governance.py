@@ -287,14 +287,4 @@ def test_dim_project_checks_hold_for_registered_only_and_reported_only_projects(
 
 @pytest.mark.parametrize(("contract_id", "check_name", "statements", "expected"), list(_cases()))
 def test_breaking_the_data_fails_the_check(healthy, contract_id, check_name, statements, expected):
-    with db.writer(healthy) as con:
-        for sql in statements:
-            con.execute(sql)
-    run = run_checks(healthy, period=PERIOD, contracts=[CONTRACTS[contract_id]])
-    records = {r.check_name: r for r in run.results}
-    assert check_name in records, sorted(records)
-    record = records[check_name]
-    assert record.outcome == expected, record.message
-    assert record.is_blocking is (expected == FAILED)
-    # a blocking failure stops the export; a warning alone does not
-    assert run.is_blocked is (expected == FAILED)
+    base.assert_break_fails_the_check(healthy, contract_id, check_name, statements, expected)

@@ -3,15 +3,10 @@
     as reported, the person-times of the month, the same month a year earlier, and the province's
     progress towards 累计突破500万人次.
 
-    A month's own figure is known only when the cumulative was reported in full for the month and
-    for the month before (is_fully_reported: the prefecture reported it; for the province as the sum
-    of the prefectures, every prefecture in the sum reported it). A month carried forward, or the
-    month after one, has no figure of its own (null, not 0); the increase since the previous full
-    report and the months it covers are kept in *_since_last_report (for the province, within the
-    same set of prefectures in the sum: when a prefecture joins the sum, its opening cumulative is
-    not an increase, so the increase starts afresh), so nothing is lost. The same
-    month last year is found by month arithmetic (period_month - 12 months, same prefecture; `period`
-    is the row's month, the series has no separate as-of month), not by counting rows.
+    The month figures come from the macro cumulative_flows (macros/flows.sql): a month's own
+    figure only when it and the month before were reported in full (null, not 0, across a gap),
+    the increase since the last full report with the months it covers, so nothing is lost, and
+    the same month last year by calendar month.
     The province's target, completion and status are provincial: on the GZ row only.
 -#}
 {{ config(schema='health') }}

@@ -3,14 +3,10 @@
     prefecture x month, stations retrofitted in the month, and each prefecture's contribution to
     the province plan (391 by 2022, 1820 by 2024).
 
-    A month's own figure is known only when the cumulative was reported in full for the month and
-    for the month before (is_fully_reported: the prefecture reported it; for the province as the sum
-    of the prefectures, every prefecture in the sum reported it). A month carried forward, or the
-    month after one, has no figure of its own (null, not 0); the increase since the previous full
-    report and the months it covers are kept in *_since_last_report (for the province, within the
-    same set of prefectures in the sum: when a prefecture joins the sum, its opening cumulative is
-    not an increase, so the increase starts afresh). The last 12 months compare calendar months
-    (period_month - 12 months), both fully reported (the province: with the same prefectures).
+    The month figures come from the macro cumulative_flows (macros/flows.sql): a month's own
+    figure only when it and the month before were reported in full (null, not 0, across a gap),
+    the increase since the last full report with the months it covers, and the last 12 months by
+    calendar month.
     The plan's targets are provincial (no per-prefecture targets): the targets, completion, time
     elapsed and status are on the GZ row only; a prefecture's share_of_province_target is its
     contribution to the province target in force, on every row.
