@@ -352,7 +352,9 @@ labelled as (
         {{ progress_status_label_en('status_code') }} as status_label_en,
         {{ progress_status_colour('status_code') }} as status_colour,
         {{ progress_status_sort_order('status_code') }} as status_sort_order,
-        lag(status_code) over by_month as previous_status_code,
+        -- a status exists from the plan's first month: the month before it has none to compare with
+        case when lag(is_as_of_month) over by_month then lag(status_code) over by_month end
+            as previous_status_code,
         cagr_observed,
         cagr_required,
         growth_ratio,
