@@ -288,3 +288,51 @@ def test_dim_project_checks_hold_for_registered_only_and_reported_only_projects(
 @pytest.mark.parametrize(("contract_id", "check_name", "statements", "expected"), list(_cases()))
 def test_breaking_the_data_fails_the_check(healthy, contract_id, check_name, statements, expected):
     base.assert_break_fails_the_check(healthy, contract_id, check_name, statements, expected)
+
+
+def test_progress_checks_hold_with_history_before_the_plan(healthy):
+    """Figures reported before the plan's first month (2022-01) are history: the baseline is the first
+    of them, and the plan's first month has no previous status. Built by the real dbt, the progress
+    contract passes whole (its baseline and previous-status checks once failed on such data)."""
+    from newinfra.transform import build
+
+    with db.reader(healthy) as con:
+        source = con.execute(
+            "select file_id from raw.submission_files where department_code = 'CA' and period = '2023-07' "
+            "and status in ('loaded', 'partially_loaded') order by file_id limit 1"
+        ).fetchone()[0]
+    history = sha("CA", "2021-06", "history")
+    with db.writer(healthy) as con:
+        con.execute(
+            "insert into raw.submission_files select * replace (? as file_id, '2021-06' as period, "
+            "received_at - interval 2 year as received_at) from raw.submission_files where file_id = ?",
+            [history, source],
+        )
+        con.execute(
+            "insert into raw.submission_values select * replace (? as file_id, '2021-06' as period, "
+            "value * 0.5 as value) from raw.submission_values where file_id = ?",
+            [history, source],
+        )
+        indicators = [
+            r[0]
+            for r in con.execute(
+                "select distinct indicator_id from raw.submission_values where file_id = ?", [history]
+            ).fetchall()
+        ]
+    assert indicators
+    build(healthy, period=PERIOD)
+    with db.reader(healthy) as con:
+        baselines = dict(
+            con.execute(
+                f"select indicator_id, min(baseline_period) from {PROG} where indicator_id in "
+                f"({', '.join('?' for _ in indicators)}) group by indicator_id",
+                indicators,
+            ).fetchall()
+        )
+        first_month_previous = con.execute(
+            f"select count(*) from {PROG} where period = '2022-01' and previous_status_code is not null"
+        ).fetchone()[0]
+    assert set(baselines.values()) == {"2021-06"}, baselines
+    assert first_month_previous == 0
+    run = run_checks(healthy, period=PERIOD, contracts=[CONTRACTS[PROGRESS]])
+    assert [f"{r.check_name} {r.message}" for r in run.results if r.outcome != "passed"] == []
