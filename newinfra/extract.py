@@ -2,7 +2,8 @@
 R or pandas rather than SQL.
 
 Reads only the analysts' copy (``published/marts.duckdb``, read-only), so it never waits for or
-blocks the pipeline, and every extract says which build (snapshot) it came from::
+blocks the pipeline, and every extract says which copy it came from (its snapshot id, which
+fingerprints the inputs, and when it was built)::
 
     newinfra extract --list                                   # the published tables, with row counts
     newinfra extract governance.fct_indicator_progress --period 2024-12
@@ -292,7 +293,7 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     message = (
         f"已导出 / extracted {result.table}: {result.rows} 行 / rows → {result.path}"
-        f"（snapshot {result.snapshot_id}）"
+        f"（数据快照 / snapshot {result.snapshot_id}，构建于 / built {result.built_at}）"
     )
     if result.rows == 0:
         message += "\n  注意：筛选后没有数据 / note: no rows match the filters"
