@@ -543,6 +543,20 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
                 upd(BB5G, "village_coverage_target_rate = 70", "prefecture_code <> 'GZ'")
             ],
             "period_present": [f"update {BB5G} set base_stations = null where period = '{PERIOD}'"],
+            "built_this_month_null_when_not_reported": [
+                upd(
+                    BB5G,
+                    "is_base_stations_fully_reported = false",
+                    "base_stations_built_this_month is not null",
+                )
+            ],
+            "built_this_month_from_cumulative": [
+                upd(
+                    BB5G,
+                    "base_stations_built_this_month = base_stations_built_this_month * 1.5 + 100",
+                    "base_stations_built_this_month is not null",
+                )
+            ],
         }
     ),
     "newinfra/compute/fct_compute_rack_utilisation": warned(

@@ -1,6 +1,8 @@
 {#-
     5G roll-out per prefecture x month (GZ = province): base stations with month-on-month and
-    year-on-year change and each prefecture's share, the share of administrative villages covered
+    year-on-year change, the stations built in the month (from the macro cumulative_flows: only
+    when the month and the one before were reported in full, else null, with the increase since the
+    last full report kept) and each prefecture's share, the share of administrative villages covered
     (5G village coverage, against the plan's 70%) and the county-town full-coverage milestone.
     The plan's targets (全省累计建成5G基站8万/16万个, 覆盖70%以上的行政村) are provincial: the targets and
     the gap to the village-coverage target are on the GZ row only; a prefecture's rate is not judged
@@ -21,6 +23,8 @@ progress as (
     select * from {{ ref('int_indicator_progress') }}
 
 ),
+
+{{ cumulative_flows('g5_base_stations') }},
 
 pivoted as (
 
@@ -85,6 +89,10 @@ final as (
         pivoted.base_stations,
         pivoted.is_base_stations_carried_forward,
         pivoted.base_stations_mom_change,
+        flows.is_fully_reported as is_base_stations_fully_reported,
+        flows.this_month as base_stations_built_this_month,
+        flows.since_last_report as base_stations_built_since_last_report,
+        flows.months_since_last_report as base_stations_months_since_last_report,
         pivoted.base_stations_yoy_change,
         pivoted.base_stations_yoy_change_share,
         pivoted.share_of_province_base_stations,
@@ -106,6 +114,10 @@ final as (
         pivoted.county_full_coverage_done >= 1 as is_county_full_coverage_done
 
     from pivoted
+    left join flows
+        on
+            pivoted.prefecture_code = flows.prefecture_code
+            and pivoted.period_month = flows.period_month
     left join village_target
         on pivoted.period_month = village_target.period_month
     left join base_station_target
