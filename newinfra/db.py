@@ -103,3 +103,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute(path.read_text(encoding="utf-8"))
         applied.append(str(path.relative_to(PROJECT_ROOT)))
     return applied
+
+
+def quote_identifier(name: str) -> str:
+    """A schema, table or column name as a DuckDB identifier (``"a""b"``)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_literal(text: str) -> str:
+    """A string as a SQL literal (for the statements that take no parameters: COPY, ATTACH)."""
+    return "'" + text.replace("'", "''") + "'"

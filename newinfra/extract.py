@@ -31,11 +31,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from newinfra.errors import UserInputError
-from newinfra.periods import is_valid_period
+from newinfra.periods import parse_period
 from newinfra.settings import Settings
 
 FORMATS = ("csv", "parquet")
-ENCODINGS = {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "gb18030": "gb18030"}
+ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
 _CHUNK = 1 << 20
 
 
@@ -50,10 +50,6 @@ class ExtractResult:
     sector: str | None
     snapshot_id: str
     built_at: str
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def published_tables(con) -> list[tuple[str, str, int]]:
@@ -100,6 +96,8 @@ def _columns(con, schema: str, table: str) -> list[str]:
 
 
 def _query(con, schema: str, table: str, period: str | None, sector: str | None) -> tuple[str, list[str]]:
+    from newinfra.db import quote_identifier
+
     columns = _columns(con, schema, table)
     where, params = [], []
     for column, value, zh in (("period", period, "报告期"), ("sector", sector, "领域")):
@@ -110,16 +108,16 @@ def _query(con, schema: str, table: str, period: str | None, sector: str | None)
                 f"表 {schema}.{table} 没有 {column}（{zh}）列，不能按 --{column} 筛选",
                 f"table {schema}.{table} has no `{column}` column to filter on with --{column}",
             )
-        where.append(f"{_quote(column)} = ?")
+        where.append(f"{quote_identifier(column)} = ?")
         params.append(value)
     # A stable row order, so the same copy always gives the same file: the usual keys first, then
     # every other column.
     first = [c for c in ("period", "sector", "sort_order", "prefecture_sort_order") if c in columns]
     order = first + [c for c in columns if c not in first]
-    sql = f"select * from {_quote(schema)}.{_quote(table)}"
+    sql = f"select * from {quote_identifier(schema)}.{quote_identifier(table)}"
     if where:
         sql += " where " + " and ".join(where)
-    sql += " order by " + ", ".join(_quote(c) for c in order)
+    sql += " order by " + ", ".join(quote_identifier(c) for c in order)
     return sql, params
 
 
@@ -134,10 +132,8 @@ def _check_args(fmt: str, encoding: str, period: str | None, sector: str | None)
             f"不支持的编码 {encoding}（可用：{'、'.join(ENCODINGS)}）",
             f"unsupported encoding {encoding} (use one of: {', '.join(ENCODINGS)})",
         )
-    if period is not None and not is_valid_period(period):
-        raise UserInputError(
-            f"报告期格式应为 YYYY-MM：{period}", f"the period must look like YYYY-MM: {period}"
-        )
+    if period is not None:
+        parse_period(period)
     if sector is not None:
         from newinfra.plan import load_plan
 
@@ -181,6 +177,7 @@ def extract(
     folder (the default name inside it), ``-`` for standard output, or None for the default name in
     the current folder. The encoding defaults to UTF-8 with a BOM for files, without for stdout."""
     from newinfra import db
+    from newinfra.db import sql_literal
 
     if encoding is None:
         encoding = "utf-8" if out == "-" else "utf-8-sig"
@@ -194,13 +191,12 @@ def extract(
         schema, table = _resolve(name, published_tables(con))
         snap, built_at = _snapshot(con)
         sql, params = _query(con, schema, table, period, sector)
-        target = Path(out) if out and out != "-" else Path(default_name(schema, table, period, sector, fmt))
-        if out == "-":
-            target = None
-        else:
-            target = target.resolve()
+        target = None  # standard output
+        if out != "-":
+            name_here = default_name(schema, table, period, sector, fmt)
+            target = Path(out or name_here).resolve()
             if target.is_dir():
-                target = target / default_name(schema, table, period, sector, fmt)
+                target = target / name_here
             if not target.parent.is_dir():
                 raise UserInputError(
                     f"输出目录不存在：{target.parent}", f"the output folder does not exist: {target.parent}"
@@ -212,10 +208,10 @@ def extract(
             con.execute(f"create temp table extract_rows as {sql}", params)
             rows = con.execute("select count(*) from extract_rows").fetchone()[0]
             options = "format parquet" if fmt == "parquet" else "format csv, header true"
-            con.execute(f"copy extract_rows to {_literal(str(raw))} ({options})")
+            con.execute(f"copy extract_rows to {sql_literal(str(raw))} ({options})")
             if target is None:
                 try:
-                    _transcode(raw, sys.stdout.buffer, ENCODINGS[encoding])
+                    _transcode(raw, sys.stdout.buffer, encoding)
                     sys.stdout.buffer.flush()
                 except BrokenPipeError:  # `| head`: the reader has what it wanted
                     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -224,7 +220,7 @@ def extract(
                 try:
                     with os.fdopen(fd, "wb") as dst:
                         if fmt == "csv":
-                            _transcode(raw, dst, ENCODINGS[encoding])
+                            _transcode(raw, dst, encoding)
                         else:
                             with raw.open("rb") as fin:
                                 shutil.copyfileobj(fin, dst, _CHUNK)
@@ -238,16 +234,12 @@ def extract(
         rows=int(rows),
         path="-" if target is None else str(target),
         format=fmt,
-        encoding=ENCODINGS[encoding] if fmt == "csv" else None,
+        encoding=encoding if fmt == "csv" else None,
         period=period,
         sector=sector,
         snapshot_id=snap,
         built_at=built_at,
     )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 # --- CLI ------------------------------------------------------------------------------------------------
@@ -285,11 +277,10 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
         period=args.period,
         sector=args.sector,
     )
+    # with the rows on standard output, the summary goes to standard error
+    stream = sys.stderr if result.path == "-" else sys.stdout
     if args.json:
-        print(
-            json.dumps(asdict(result), ensure_ascii=False, indent=2),
-            file=sys.stderr if result.path == "-" else sys.stdout,
-        )
+        print(json.dumps(asdict(result), ensure_ascii=False, indent=2), file=stream)
         return 0
     message = (
         f"已导出 / extracted {result.table}: {result.rows} 行 / rows → {result.path}"
@@ -297,7 +288,7 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     )
     if result.rows == 0:
         message += "\n  注意：筛选后没有数据 / note: no rows match the filters"
-    print(message, file=sys.stderr if result.path == "-" else sys.stdout)
+    print(message, file=stream)
     return 0
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from newinfra import db
+from newinfra.db import quote_identifier, sql_literal
 from newinfra.dbt import run_dbt
 from newinfra.errors import PlatformError
 from newinfra.periods import parse_period
@@ -172,10 +173,6 @@ def build(
 # --- publish ----------------------------------------------------------------------------------
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def mart_relations(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(schema, table) of every mart and seed, from dbt's manifest; those missing in the warehouse
     are skipped. Without a manifest: every table outside the private schemas."""
@@ -233,7 +230,9 @@ def snapshot_id(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]
         except duckdb.Error:
             parts.append(f"{name}=absent")
     for schema, table in relations or []:
-        n = con.execute(f"select count(*) from {_quote(schema)}.{_quote(table)}").fetchone()[0]
+        n = con.execute(
+            f"select count(*) from {quote_identifier(schema)}.{quote_identifier(table)}"
+        ).fetchone()[0]
         parts.append(f"{schema}.{table}={n}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -293,16 +292,16 @@ def publish_marts(settings: Settings) -> PublishResult:
         catalog = con.execute("select current_database()").fetchone()[0]
         tables: list[PublishedTable] = []
         try:
-            con.execute(f"attach {_sql_string(str(tmp_db))} as published_copy")
+            con.execute(f"attach {sql_literal(str(tmp_db))} as published_copy")
             for schema, table in relations:
-                source = f"{_quote(catalog)}.{_quote(schema)}.{_quote(table)}"
-                target = f"published_copy.{_quote(schema)}.{_quote(table)}"
-                con.execute(f"create schema if not exists published_copy.{_quote(schema)}")
+                source = f"{quote_identifier(catalog)}.{quote_identifier(schema)}.{quote_identifier(table)}"
+                target = f"published_copy.{quote_identifier(schema)}.{quote_identifier(table)}"
+                con.execute(f"create schema if not exists published_copy.{quote_identifier(schema)}")
                 con.execute(f"create table {target} as select * from {source}")
                 rows = con.execute(f"select count(*) from {target}").fetchone()[0]
                 out = parquet_dir / schema / f"{table}.parquet"
                 out.parent.mkdir(parents=True, exist_ok=True)
-                con.execute(f"copy {target} to {_sql_string(str(out))} (format parquet)")
+                con.execute(f"copy {target} to {sql_literal(str(out))} (format parquet)")
                 tables.append(PublishedTable(schema, table, rows, f"{PARQUET_LINK}/{schema}/{table}.parquet"))
             _write_meta(con, tables, built_at, snap)
             con.execute("checkpoint published_copy")
@@ -329,10 +328,6 @@ def publish_marts(settings: Settings) -> PublishResult:
     os.replace(tmp_manifest, manifest_path)
     _clean_leftovers(published, keep=_parquet_to_keep(published))
     return PublishResult(final_db, parquet_dir, manifest_path, snap, built_at, tables)
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _detach_quietly(con: duckdb.DuckDBPyConnection) -> None:
