@@ -678,8 +678,9 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
 }
 
 
-def _cases():
-    for contract_id, checks in BREAKS.items():
+def _cases(breaks=None):
+    """One pytest param per breaking case of ``breaks`` (this module's BREAKS by default)."""
+    for contract_id, checks in (BREAKS if breaks is None else breaks).items():
         for check_name, spec in checks.items():
             statements, expected = spec if isinstance(spec, tuple) else (spec, FAILED)
             yield pytest.param(

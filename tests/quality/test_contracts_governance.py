@@ -14,7 +14,7 @@ import pytest
 import test_contracts as base
 import yaml
 from quality_fixture import PERIOD, PROJECT_DEPARTMENT, sha
-from test_contracts import CONTRACTS, PROG, contract_check_keys, dup, one, upd
+from test_contracts import CONTRACTS, PROG, contract_check_keys, dup, one, upd, warned
 
 from newinfra import db
 from newinfra.settings import PROJECT_ROOT
@@ -38,10 +38,6 @@ DBT_VARS = yaml.safe_load((PROJECT_ROOT / "dbt_project" / "dbt_project.yml").rea
 def status(code: str, label: str, colour: str) -> str:
     """A status with its own label and colour, so only the rule under test is broken."""
     return f"status_code = '{code}', status_label_zh = '{label}', status_colour = '{colour}'"
-
-
-def warned(breaks: dict[str, list[str]]) -> dict[str, tuple[list[str], str]]:
-    return {key: (statements, WARNED) for key, statements in breaks.items()}
 
 
 IN_PROGRESS = "status_code in ('on_track', 'at_risk', 'behind')"
@@ -184,15 +180,6 @@ for _contract_id, _checks in BREAKS.items():
     base.BREAKS.setdefault(_contract_id, {}).update(_checks)
 
 
-def _cases():
-    for contract_id, checks in BREAKS.items():
-        for check_name, spec in checks.items():
-            statements, expected = spec if isinstance(spec, tuple) else (spec, FAILED)
-            yield pytest.param(
-                contract_id, check_name, statements, expected, id=f"{contract_id}:{check_name}"
-            )
-
-
 def test_every_check_of_these_contracts_has_a_breaking_case():
     for contract_id in MINE:
         assert set(contract_check_keys(CONTRACTS[contract_id])) == set(BREAKS[contract_id]), contract_id
@@ -285,7 +272,7 @@ def test_dim_project_checks_hold_for_registered_only_and_reported_only_projects(
     assert [f"{r.check_name} {r.message}" for r in run.results if r.outcome != "passed"] == []
 
 
-@pytest.mark.parametrize(("contract_id", "check_name", "statements", "expected"), list(_cases()))
+@pytest.mark.parametrize(("contract_id", "check_name", "statements", "expected"), list(base._cases(BREAKS)))
 def test_breaking_the_data_fails_the_check(healthy, contract_id, check_name, statements, expected):
     base.assert_break_fails_the_check(healthy, contract_id, check_name, statements, expected)
 
