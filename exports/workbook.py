@@ -96,13 +96,17 @@ def _applied_format(value: Any, number_format: str | None) -> str | None:
 def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None):
     """Write one value in the body font; text is always text (never a formula, never an error code)."""
     cell, value, quoted = _put_value(ws, row, col, value)
+    _plain_style(cell, _applied_format(value, number_format), quoted)
+    return cell
+
+
+def _plain_style(cell, applied: str | None, quoted: bool) -> None:
+    """The body font, the number format a stored value gets, the quote prefix of formula-like text."""
     if quoted:
         cell.quotePrefix = True
-    applied = _applied_format(value, number_format)
     if applied:
         cell.number_format = applied
     cell.font = BODY_FONT
-    return cell
 
 
 def _display_text(value: Any, number_format: str | None) -> str:
@@ -142,11 +146,7 @@ def _title_rows(ws: Worksheet, title: str, cutoff: str, ncols: int) -> None:
 
 def _style_body_cell(cell, key: tuple[str | None, bool, bool, str | None]) -> None:
     applied, quoted, wrap, colour = key
-    if quoted:
-        cell.quotePrefix = True
-    if applied:
-        cell.number_format = applied
-    cell.font = BODY_FONT
+    _plain_style(cell, applied, quoted)
     cell.border = BORDER
     cell.alignment = WRAP_ALIGN if wrap else TOP_ALIGN
     if colour:
