@@ -41,13 +41,16 @@ dbt-parse: $(STAMP) ## Compile the dbt manifest (dbt_project/target/manifest.jso
 demo: $(STAMP) dbt-parse ## Set up and run the whole monthly cycle on the bundled demo data
 	$(BIN)/python -m newinfra.demo
 
-system-deps: ## Debian's chromium + a CJK font for the slow screenshot test (as root with apt; else skipped)
-	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi -e wqy -e noto.*cjk; then :; \
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei poppler-utils redis-server postgresql
+system-deps: ## Debian packages the slow tests use (Chromium, CJK font, poppler, Redis, PostgreSQL); else skipped
+	@missing=""; \
+	for pkg in $(SYSTEM_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing chromium + fonts-wqy-microhei (Debian) for the screenshot test"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
-			|| echo "note: could not install chromium; the screenshot test will be skipped with its reason"; \
-	else echo "note: chromium absent and not root: the screenshot test will be skipped with its reason"; fi
+		echo "installing$$missing (Debian) for the slow tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null) \
+			|| echo "note: could not install$$missing; the tests that need them are skipped with their reason"; \
+	else echo "note: missing$$missing and not root: the tests that need them are skipped with their reason"; fi
 
 test: $(STAMP) dbt-parse system-deps ## Set up and run every test (slow ones included)
 	$(BIN)/pytest -q
