@@ -82,6 +82,10 @@ class Settings:
     http_connect_timeout_s: float = 5.0
     http_read_timeout_s: float = 15.0
     http_retries: int = 3
+    # Politeness towards real publishers (docs/public-stats.md): the User-Agent every public fetch
+    # sends, and the minimum seconds between two requests to one host.
+    http_user_agent: str = "newinfra-public-stats/1.0 (+Guizhou new-infrastructure plan tracker)"
+    http_min_delay_s: float = 2.0
     timezone: str = "Asia/Shanghai"
     # DuckDB's buffer pool (its own default is 80 % of RAM); larger sorts and joins spill to
     # <warehouse>.duckdb.tmp/. The dbt build reads the same variable (dbt_project/profiles.yml).
@@ -111,6 +115,10 @@ class Settings:
             http_connect_timeout_s=_env_float("NEWINFRA_HTTP_CONNECT_TIMEOUT", 5.0),
             http_read_timeout_s=_env_float("NEWINFRA_HTTP_READ_TIMEOUT", 15.0),
             http_retries=_env_int("NEWINFRA_HTTP_RETRIES", 3),
+            http_user_agent=_env(
+                "NEWINFRA_HTTP_USER_AGENT", "newinfra-public-stats/1.0 (+Guizhou new-infrastructure plan tracker)"
+            ),
+            http_min_delay_s=_env_float("NEWINFRA_HTTP_MIN_DELAY", 2.0),
             timezone=_env("NEWINFRA_TIMEZONE", "Asia/Shanghai"),
             duckdb_memory_limit=_env_memory("NEWINFRA_DUCKDB_MEMORY_LIMIT", "3GB"),
         )
