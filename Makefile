@@ -41,8 +41,8 @@ dbt-parse: $(STAMP) ## Compile the dbt manifest (dbt_project/target/manifest.jso
 demo: $(STAMP) dbt-parse ## Set up and run the whole monthly cycle on the bundled demo data
 	$(BIN)/python -m newinfra.demo
 
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei poppler-utils redis-server postgresql
-system-deps: ## Debian packages the slow tests use (Chromium, CJK font, poppler, Redis, PostgreSQL); else skipped
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei poppler-utils redis-server postgresql libreoffice-calc-nogui
+system-deps: ## Debian packages the slow tests use (Chromium, CJK font, poppler, Redis, PostgreSQL, LibreOffice); else skipped
 	@missing=""; \
 	for pkg in $(SYSTEM_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -z "$$missing" ]; then :; \
