@@ -7,6 +7,12 @@ Entry point (called by the CLI ``newinfra fetch-public`` and the Airflow DAG)::
     results = fetch_sources(settings, names=["x"])      # some sources
     failed = [r for r in results if not r.ok]
 
+Disabled sources (``enabled: false``: the real publishers, until the office turns one on) are
+fetched only when named. ``from_file``: one named source read from a saved copy of what its
+publisher serves (``newinfra fetch-public --source X --from-file F``); the file is recorded as the
+location. Every run also records what sources.yml declares (``raw.public_sources``) for the
+source-health mart (docs/public-stats.md).
+
 Each source, in turn: read the last successful fetch (its ETag / Last-Modified and file hash) ->
 download (HTTP with timeouts, bounded retries with backoff, a conditional request) or read the
 local file -> archive the bytes by sha256 (``archive/public/<sha[:2]>/<sha>.<ext>``) before parsing
@@ -59,6 +65,7 @@ class SourceResult:
     rows_total: int = 0  # = rows_loaded + rows_unmapped
     rows_loaded: int = 0  # mapped to our codes
     rows_unmapped: int = 0
+    rows_skipped: int = 0  # rows of regions outside mapping.keep_regions (not ours; counted, not loaded)
     rows_new: int = 0  # written as version 1
     rows_changed: int = 0  # written as a new version
     unmapped: list[dict[str, Any]] = field(default_factory=list)  # per reason: code, zh, en, count, examples
@@ -85,7 +92,8 @@ def list_sources(sources_file: Path | None = None):
     from newinfra.plan import load_plan
 
     plan = load_plan()
-    return load_sources(sources_file or SOURCES_FILE, os.environ, plan.indicators.keys())
+    units = {i: ind.unit for i, ind in plan.indicators.items()}
+    return load_sources(sources_file or SOURCES_FILE, os.environ, plan.indicators.keys(), units)
 
 
 def fetch_sources(
@@ -94,15 +102,19 @@ def fetch_sources(
     *,
     force: bool = False,
     sources_file: Path | None = None,
+    from_file: Path | None = None,
+    throttle=None,
 ) -> list[SourceResult]:
     """Fetch the declared public sources (all, or those in ``names``) and load what changed.
 
     ``force``: send no conditional headers and re-map even an unchanged file (after a mapping in
     sources.yml was extended); still writes only figures that are new or changed.
     ``sources_file``: another declarations file (tests); default ``ingestion/public_stats/sources.yml``.
+    ``from_file``: read the one named source from this file instead of its location.
+    ``throttle``: a ``fetch.HostThrottle`` (default: one with ``settings.http_min_delay_s``).
     Returns one ``SourceResult`` per source, in sources.yml order.
     """
-    from ingestion.public_stats.fetch import make_client
+    from ingestion.public_stats.fetch import HostThrottle, make_client
     from ingestion.public_stats.helpers import prefecture_lookup
     from newinfra import db
     from newinfra.errors import UserInputError
@@ -119,15 +131,54 @@ def fetch_sources(
                 f"未声明的数据源：{', '.join(unknown)}（已声明：{', '.join(sorted(known))}）",
                 f"unknown source(s): {', '.join(unknown)} (declared: {', '.join(sorted(known))})",
             )
+    declared = sources
+    if names:
         sources = [s for s in sources if s.name in set(names)]
+    else:
+        sources = [s for s in sources if s.enabled]
+    if from_file is not None:
+        if len(sources) != 1 or not names:
+            raise UserInputError(
+                "--from-file 需要且只能配合一个 --source 使用", "--from-file needs exactly one --source"
+            )
+        path = Path(from_file).expanduser().resolve()
+        if not path.is_file():
+            raise UserInputError(f"找不到文件：{from_file}", f"file not found: {from_file}")
+        if sources[0].config_error is None:
+            sources = [sources[0].model_copy(update={"location": str(path)})]
     with db.writer(settings) as con:
         db.ensure_schema(con)
+        _record_declarations(con, declared)
     lookup = prefecture_lookup(load_plan())
+    throttle = throttle or HostThrottle(settings.http_min_delay_s)
     results = []
-    with make_client(settings.http_connect_timeout_s, settings.http_read_timeout_s) as client:
+    with make_client(
+        settings.http_connect_timeout_s, settings.http_read_timeout_s, settings.http_user_agent
+    ) as client:
         for source in sources:
-            results.append(_fetch_one(settings, source, client, lookup, force))
+            results.append(_fetch_one(settings, source, client, lookup, force, throttle))
     return results
+
+
+def _record_declarations(con, sources) -> None:
+    """What sources.yml declares now, for the source-health mart: replaced whole on every run."""
+    con.execute("delete from raw.public_sources")
+    for s in sources:
+        con.execute(
+            """
+            insert into raw.public_sources (
+                source_name, title_zh, publisher, location, file_format, frequency, is_enabled,
+                is_synthetic, max_age_months, config_error_zh, config_error_en
+            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                s.name, s.title_zh, s.publisher, s.location_display, s.format or None,
+                s.frequency or None, s.enabled, s.is_synthetic,
+                s.allowed_age_months if s.frequency in ("monthly", "yearly") else None,
+                s.config_error.message_zh if s.config_error else None,
+                s.config_error.message_en if s.config_error else None,
+            ],
+        )  # fmt: skip
 
 
 # One source ---------------------------------------------------------------------------------------
@@ -179,8 +230,10 @@ def archive_body(settings: Settings, body: bytes, ext: str) -> tuple[str, str]:
     return sha, rel.as_posix()
 
 
-def _fetch_one(settings: Settings, source, client, lookup: dict[str, str], force: bool) -> SourceResult:
-    from ingestion.public_stats.fetch import fetch_url, read_path
+def _fetch_one(
+    settings: Settings, source, client, lookup: dict[str, str], force: bool, throttle
+) -> SourceResult:
+    from ingestion.public_stats.fetch import fetch_url, read_path, sniff
     from ingestion.public_stats.helpers import map_table, reason_summary
     from ingestion.public_stats.parsers import PARSERS, Limits, ParseError
     from ingestion.public_stats.settings import FAILED, NOT_MODIFIED, UNCHANGED
@@ -196,7 +249,7 @@ def _fetch_one(settings: Settings, source, client, lookup: dict[str, str], force
         fetched_at=fetched_at.isoformat() + "Z",
         is_synthetic=source.is_synthetic,
     )
-    extra: dict[str, Any] = {"file_format": source.format or None}
+    extra: dict[str, Any] = {"file_format": source.format or None, "frequency": source.frequency or None}
     if source.config_error is not None:
         _fail(result, "config_error", source.config_error.message_zh, source.config_error.message_en)
         _record(settings, result, fetched_at, extra)
@@ -211,12 +264,18 @@ def _fetch_one(settings: Settings, source, client, lookup: dict[str, str], force
             max_bytes=settings.max_upload_bytes,
             etag=None if force else etag,
             last_modified=None if force else last_modified,
+            throttle=throttle,
         )
     else:
         download = read_path(source, max_bytes=settings.max_upload_bytes)
     result.http_status = download.http_status
     result.attempts = download.attempts
-    extra.update(content_type=download.content_type, etag=download.etag, last_modified=download.last_modified)
+    extra.update(
+        content_type=download.content_type,
+        etag=download.etag,
+        last_modified=download.last_modified,
+        final_url=download.final_url,
+    )
 
     if download.status == "not_modified":
         result.status = NOT_MODIFIED
@@ -229,12 +288,17 @@ def _fetch_one(settings: Settings, source, client, lookup: dict[str, str], force
         _fail(result, download.error_code, download.error_zh, download.error_en)
         _record(settings, result, fetched_at, extra)
         return result
+    where_zh = f"数据源 {source.name}（{source.location_display}）"
+    wrong = sniff(download.body, source.format, download.final_url)
+    if wrong is not None:  # a login or error page where data was expected: never parsed as data
+        _fail(result, wrong[0], f"{where_zh}：{wrong[1]}", f"source {source.name}: {wrong[2]}")
+        _record(settings, result, fetched_at, extra)
+        return result
     if result.file_sha256 == last_sha and not force:
         result.status = UNCHANGED
         _record(settings, result, fetched_at, extra)
         return result
 
-    where_zh = f"数据源 {source.name}（{source.location_display}）"
     try:
         limits = Limits(settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio)
         table = PARSERS[source.format](download.body, source.table, limits)
@@ -264,11 +328,19 @@ def _fetch_one(settings: Settings, source, client, lookup: dict[str, str], force
     result.rows_total = mapped.rows_total
     result.rows_loaded = len(mapped.observations)
     result.rows_unmapped = len(mapped.rejections)
+    result.rows_skipped = mapped.skipped
     result.unmapped = reason_summary(mapped.rejections)
     try:
         _load(settings, source, result, fetched_at, extra, mapped, last_sha, force)
     except Exception as exc:  # the warehouse refused the load: this source fails, the others go on
-        for name in ("rows_total", "rows_loaded", "rows_unmapped", "rows_new", "rows_changed"):
+        for name in (
+            "rows_total",
+            "rows_loaded",
+            "rows_unmapped",
+            "rows_skipped",
+            "rows_new",
+            "rows_changed",
+        ):
             setattr(result, name, 0)
         result.unmapped = []
         _fail(
@@ -299,7 +371,7 @@ def _load(settings, source, result, fetched_at, extra, mapped, last_sha, force) 
         try:
             # another run may have loaded the same bytes since _last_state: then this is a no-op
             if not force and _last_loaded_sha(con, source.name, LOADED) == result.file_sha256 != last_sha:
-                for name in ("rows_total", "rows_loaded", "rows_unmapped"):
+                for name in ("rows_total", "rows_loaded", "rows_unmapped", "rows_skipped"):
                     setattr(result, name, 0)
                 result.unmapped = []
                 result.status = UNCHANGED
@@ -391,8 +463,9 @@ def _insert_fetch(con, result: SourceResult, fetched_at: dt.datetime, extra: dic
         insert into raw.public_fetches (
             fetch_id, source_name, publisher, location, file_format, fetched_at, status, http_status,
             content_type, attempts, file_sha256, archive_path, rows_total, rows_loaded, rows_unmapped,
-            rows_new, rows_changed, error_code, error_zh, error_en, etag, last_modified, is_synthetic
-        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            rows_new, rows_changed, error_code, error_zh, error_en, etag, last_modified, is_synthetic,
+            rows_skipped, final_url, frequency
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             result.fetch_id, result.name, result.publisher, result.location, extra.get("file_format"),
@@ -400,7 +473,7 @@ def _insert_fetch(con, result: SourceResult, fetched_at: dt.datetime, extra: dic
             result.file_sha256, result.archive_path, result.rows_total, result.rows_loaded,
             result.rows_unmapped, result.rows_new, result.rows_changed, result.error_code,
             result.error_zh, result.error_en, extra.get("etag"), extra.get("last_modified"),
-            result.is_synthetic,
+            result.is_synthetic, result.rows_skipped, extra.get("final_url"), extra.get("frequency"),
         ],
     )  # fmt: skip
 

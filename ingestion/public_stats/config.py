@@ -1,9 +1,13 @@
 """Reading sources.yml: every public source declared in one file, checked before anything is fetched.
 
-Pure functions: ``parse_sources(text, env, indicator_ids)`` turns the YAML text into ``Source``
-objects. A file that is not valid YAML, or two sources with one name, fails the whole run (a
-``UserInputError``); a single entry that is misdeclared becomes a ``Source`` with ``config_error``
-set, so that source fails alone and the others still load.
+The declarations are pydantic models (``Source``, ``TableSpec``, ``ColumnMap``, ``IndicatorMap``):
+unknown keys, wrong types and inconsistent combinations are refused by the models themselves, and
+each refusal is turned into a Chinese/English message naming the key (``_explain``).
+``parse_sources(text, env, indicator_ids)`` turns the YAML text into ``Source`` objects. A file that
+is not valid YAML, or two sources with one name, fails the whole run (a ``UserInputError``); a single
+entry that is misdeclared becomes a ``Source`` with ``config_error`` set, so that source fails alone
+and the others still load. The reference of every key is the header of sources.yml and
+docs/public-stats.md.
 """
 
 from __future__ import annotations
@@ -11,14 +15,22 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from ingestion.public_stats.settings import CONTENT_TYPES, FORMATS, FREQUENCIES, SOURCES_FILE
+from ingestion.public_stats.settings import CONTENT_TYPES, EASYQUERY_MAPPING, FORMATS, SOURCES_FILE
 from newinfra.errors import UserInputError
 from newinfra.settings import PROJECT_ROOT
 
@@ -26,69 +38,279 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _ENV = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-class ConfigError(Exception):
+class ConfigError(ValueError):
+    """A misdeclaration, in Chinese and English (raised inside the models' validators too)."""
+
     def __init__(self, message_zh: str, message_en: str) -> None:
         super().__init__(f"{message_zh} / {message_en}")
         self.message_zh = message_zh
         self.message_en = message_en
 
 
-@dataclass(frozen=True)
-class IndicatorMap:
-    """How one label as published maps to our indicator, and its unit/scale to base units."""
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+def _column_or(value: Any, key: str, allowed: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """``地区`` or ``{column: 地区}`` -> (column, None); ``{fixed: GZ}`` -> (None, 'GZ') when allowed."""
+    if value is None:
+        return None, None
+    if isinstance(value, str) and value.strip():
+        return value.strip(), None
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, inner),) = value.items()
+        if kind in ("column", "field") and str(inner).strip():
+            return str(inner).strip(), None
+        if kind in allowed and inner not in (None, "", False):
+            return None, str(inner).strip()
+    forms = "、".join(f"{{{a}: …}}" for a in allowed)
+    raise ConfigError(
+        f"mapping.{key} 应为列名，或 {{column: 列名}}" + (f"、{forms}" if allowed else ""),
+        f"mapping.{key} must be a column name or {{column: NAME}}" + (f" or {forms}" if allowed else ""),
+    )
+
+
+class IndicatorMap(_Model):
+    """How one label (or code) as published maps to our indicator, and its unit/scale to base units:
+    value in base units = published value x scale (8.12 万个 x 10000 = 81200 个)."""
 
     label: str
     indicator_id: str
-    unit: str
-    scale: Decimal
+    unit: str = ""
+    scale: Decimal = Decimal(1)
+
+    @field_validator("scale", mode="before")
+    @classmethod
+    def _scale(cls, value: Any) -> Decimal:
+        try:
+            result = Decimal(str(value))
+        except ArithmeticError:
+            result = Decimal("NaN")
+        if isinstance(value, bool) or not result.is_finite() or result <= 0:
+            raise ConfigError(
+                f"scale 必须是大于 0 的数字：{value!r}", f"scale must be a number > 0: {value!r}"
+            )
+        return result
+
+    @field_validator("indicator_id")
+    @classmethod
+    def _known(cls, value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("indicator_ids")
+        if known is not None and value not in known:
+            raise ConfigError(
+                f"indicator_id {value!r} 不在 indicators.csv 中",
+                f"indicator_id {value!r} is not in indicators.csv",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _unit_agrees_with_scale(self, info: ValidationInfo) -> IndicatorMap:
+        """万个 against the indicator's base unit 个 implies scale 10000: a different scale is refused."""
+        from ingestion.public_stats.helpers import implied_scale
+
+        base = ((info.context or {}).get("indicator_units") or {}).get(self.indicator_id)
+        implied = implied_scale(self.unit, base) if base else None
+        if implied is not None and implied != self.scale:
+            raise ConfigError(
+                f"单位 {self.unit} 相对基本单位 {base} 的倍数是 {implied}，但 scale 为 {self.scale}",
+                f"unit {self.unit} is {implied} x the base unit {base}, but scale is {self.scale}",
+            )
+        return self
 
 
-@dataclass(frozen=True)
-class TableSpec:
-    """Where the table sits in the file."""
+class TableSpec(_Model):
+    """Where the table sits in the file (rows are 1-based, as people see them)."""
 
-    header_row: int = 1  # csv/xlsx: 1-based row of the column headers (rows above: title block)
-    unit_row: int | None = None  # csv/xlsx: 1-based row holding each column's unit (wide tables)
+    header_row: int = Field(default=1, ge=1)  # csv/xlsx/html: first row of the column headers
+    header_rows: int = Field(default=1, ge=1, le=6)  # how many rows the headers span (merged headers)
+    unit_row: int | None = Field(default=None, ge=1)  # a row of units under the headers (wide tables)
+    unit_in_header: bool = False  # units written in the header text: 5G基站数（万个）
     sheet: str | None = None  # xlsx: sheet name (default: the first sheet)
     records: str | None = None  # json: dotted path to the list of records ("data", "result.rows")
     encoding: str | None = None  # csv: force an encoding (default: utf-8-sig, utf-8, gb18030)
+    table_index: int | None = Field(default=None, ge=1)  # html: the n-th <table> of the page
+    caption: str | None = None  # html: the table whose caption (or the text just before it) holds this
+
+    @property
+    def last_header_row(self) -> int:
+        return self.header_row + self.header_rows - 1
+
+    @model_validator(mode="after")
+    def _rows(self) -> TableSpec:
+        if self.unit_row is not None and self.unit_row <= self.last_header_row:
+            raise ConfigError("table.unit_row 应在表头之下", "table.unit_row must come after the header rows")
+        return self
 
 
-@dataclass(frozen=True)
-class ColumnMap:
+class ColumnMap(_Model):
     """Which column (or JSON field) holds what. ``layout: long`` = one figure per row (indicator in a
     column); ``layout: wide`` = one column per indicator, the ``indicators`` keys are column headers."""
 
-    layout: str
-    period: str
-    prefecture: str | None  # column; None when fixed
-    prefecture_fixed: str | None  # e.g. "GZ" for a province-only source
-    indicator: str | None  # long: column of the indicator label
-    value: str | None  # long: column of the figure
-    unit: str | None  # long: column of the unit as published (checked against the declared unit)
-    label: str | None  # column kept as the row's original label (default: the indicator label)
-    prefectures: dict[str, str] = field(default_factory=dict)  # extra labels -> prefecture_code
+    layout: Literal["long", "wide"] = "long"
+    period: str | None = None  # column of the period; None when read from the title
+    period_from_title: bool = False  # the period is in the table's title or caption (2024年6月)
+    prefecture: str | None = None  # column; None when fixed
+    prefecture_fixed: str | None = None  # e.g. "GZ" for a province-only source
+    indicator: str | None = None  # long: column of the indicator label
+    value: str | None = None  # long: column of the figure
+    unit: str | None = None  # long: column of the unit as published (checked against the declared unit)
+    label: str | None = None  # column kept as the row's original label (default: the indicator label)
+    prefectures: dict[str, str] = Field(default_factory=dict)  # extra labels or codes -> prefecture_code
     ignore: tuple[str, ...] = ()  # wide: columns that carry no figures (序号, 备注)
+    # rows of regions outside the plan (other provinces, 全国) in a national table: counted, not loaded
+    keep_regions: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ConfigError("mapping 应为一个映射", "mapping must be a mapping")
+        data = dict(data)
+        if "period" in data:
+            column, from_title = _column_or(data["period"], "period", ("from_title",))
+            data["period"], data["period_from_title"] = column, from_title is not None
+        if "prefecture" in data:
+            data["prefecture"], data["prefecture_fixed"] = _column_or(
+                data["prefecture"], "prefecture", ("fixed",)
+            )
+        for key in ("indicator", "value", "unit", "label"):
+            if key in data:
+                data[key] = _column_or(data[key], key, ())[0]
+        if isinstance(data.get("prefectures"), dict):
+            data["prefectures"] = {str(k).strip(): str(v).strip() for k, v in data["prefectures"].items()}
+        for key in ("ignore", "keep_regions"):
+            if isinstance(data.get(key), list):
+                data[key] = tuple(str(c).strip() for c in data[key])
+        return data
+
+    @model_validator(mode="after")
+    def _complete(self) -> ColumnMap:
+        if self.period is None and not self.period_from_title:
+            raise ConfigError(
+                "mapping.period 应为统计期所在的列，或 {from_title: true}",
+                "mapping.period must name the period column, or {from_title: true}",
+            )
+        if self.prefecture is None and self.prefecture_fixed is None:
+            raise ConfigError(
+                "mapping.prefecture 缺失（列名，或 {fixed: GZ}）",
+                "mapping.prefecture missing (a column or {fixed: GZ})",
+            )
+        if self.layout == "long" and (self.indicator is None or self.value is None):
+            raise ConfigError(
+                "layout: long 需要 mapping.indicator 与 mapping.value",
+                "layout: long needs mapping.indicator and mapping.value",
+            )
+        if self.layout == "wide" and (self.indicator or self.value or self.unit):
+            raise ConfigError(
+                "layout: wide 的指标即列名（indicators 的键），单位在 table.unit_row 或表头；不要设置 indicator/value/unit",
+                "layout: wide takes indicators from the column headers (the indicators keys) and units from "
+                "table.unit_row or the header text; do not set indicator/value/unit",
+            )
+        return self
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(_Model):
+    """One declared source. ``config_error`` is set (and nothing else checked) for a misdeclared
+    entry: that source fails alone."""
+
     name: str
-    title_zh: str = ""
-    publisher: str = ""
-    location: str = ""  # resolved: an http(s) URL or an absolute path
-    format: str = ""
-    frequency: str = ""
+    title_zh: str
+    publisher: str
+    location: str  # resolved: an http(s) URL or an absolute path
+    format: Literal["csv", "xlsx", "json", "easyquery", "html"]
+    frequency: Literal["monthly", "yearly"]
+    enabled: bool = True
     is_synthetic: bool = False
-    table: TableSpec = field(default_factory=TableSpec)
+    max_age_months: int | None = Field(default=None, ge=0)  # staleness allowed (default per frequency)
+    table: TableSpec = Field(default_factory=TableSpec)
     mapping: ColumnMap | None = None
-    indicators: dict[str, IndicatorMap] = field(default_factory=dict)
+    indicators: dict[str, IndicatorMap]
     content_types: tuple[str, ...] = ()
-    config_error: ConfigError | None = None
+    config_error: ConfigError | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prepare(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ConfigError("每个数据源应为一个映射（键: 值）", "each source must be a mapping")
+        if "config_error" in data:
+            raise ConfigError("未知的键：config_error", "unknown keys: config_error")
+        data = dict(data)
+        for key in ("title_zh", "publisher", "location", "format", "frequency", "indicators"):
+            if data.get(key) in (None, "", {}, []):
+                raise ConfigError(f"缺少 {key}", f"missing {key}")
+        for key in ("format", "frequency"):
+            data[key] = str(data[key]).strip().lower()
+        fmt = data["format"]
+        if fmt not in FORMATS:
+            raise ConfigError(
+                f"format 应为 {' | '.join(FORMATS)}，收到 {fmt!r}",
+                f"format must be one of {FORMATS}, got {fmt!r}",
+            )
+        if data.get("mapping") is None and fmt == "easyquery":
+            data["mapping"] = dict(EASYQUERY_MAPPING)
+        if data.get("mapping") is None:
+            raise ConfigError("缺少 mapping", "missing mapping")
+        # indicators: label -> {indicator_id, unit, scale}, the source's unit/scale as defaults
+        default_unit, default_scale = str(data.pop("unit", "") or "").strip(), data.pop("scale", 1)
+        if not isinstance(data["indicators"], dict):
+            raise ConfigError(
+                "indicators 应为 发布时的指标名称: {indicator_id, unit, scale} 的映射",
+                "indicators must map published label: {indicator_id, unit, scale}",
+            )
+        indicators = {}
+        for label, spec in data["indicators"].items():
+            label = str(label).strip()
+            spec = {"indicator_id": spec} if isinstance(spec, str) else spec
+            if not isinstance(spec, dict) or not spec.get("indicator_id"):
+                raise ConfigError(
+                    f"指标 {label!r} 缺少 indicator_id", f"indicator {label!r} lacks indicator_id"
+                )
+            indicators[label] = {"unit": default_unit, "scale": default_scale, **spec, "label": label}
+            indicators[label]["unit"] = str(indicators[label]["unit"] or "").strip()
+        data["indicators"] = indicators
+        content_types = data.get("content_types") or CONTENT_TYPES[fmt]
+        content_types = [content_types] if isinstance(content_types, str) else content_types
+        data["content_types"] = tuple(str(c).strip().lower() for c in content_types)
+        return data
+
+    @field_validator("location", mode="before")
+    @classmethod
+    def _location(cls, value: Any, info: ValidationInfo) -> str:
+        return resolve_location(str(value), (info.context or {}).get("env", {}))
+
+    @model_validator(mode="after")
+    def _per_format(self) -> Source:
+        t, fmt = self.table, self.format
+        used = {k for k in TableSpec.model_fields if getattr(t, k) != TableSpec.model_fields[k].default}
+        allowed = {
+            "csv": {"header_row", "header_rows", "unit_row", "unit_in_header", "encoding"},
+            "xlsx": {"header_row", "header_rows", "unit_row", "unit_in_header", "sheet"},
+            "html": {"header_row", "header_rows", "unit_row", "unit_in_header", "table_index", "caption"},
+            "json": {"records"},
+            "easyquery": set(),
+        }[fmt]
+        if used - allowed:
+            extra = ", ".join(sorted(used - allowed))
+            raise ConfigError(
+                f"format: {fmt} 的数据源不能设置 table.{extra}", f"a {fmt} source cannot set table.{extra}"
+            )
+        if fmt == "html" and (t.table_index is None) == (t.caption is None):
+            raise ConfigError(
+                "html 数据源需要 table.table_index 或 table.caption 之一（只能一个）",
+                "an html source needs exactly one of table.table_index or table.caption",
+            )
+        return self
 
     @property
     def is_url(self) -> bool:
         return self.location.startswith(("http://", "https://"))
+
+    @property
+    def host(self) -> str | None:
+        if not self.is_url:
+            return None
+        return self.location.split("://", 1)[1].split("/", 1)[0].lower()
 
     @property
     def location_display(self) -> str:
@@ -100,6 +322,13 @@ class Source:
             return str(path.relative_to(PROJECT_ROOT))
         except ValueError:
             return str(path)
+
+    @property
+    def allowed_age_months(self) -> int:
+        """Months the newest figure may lag the report month before the source is stale."""
+        if self.max_age_months is not None:
+            return self.max_age_months
+        return 2 if self.frequency == "monthly" else 24
 
 
 def substitute_env(text: str, env: Mapping[str, str]) -> str:
@@ -131,204 +360,40 @@ def resolve_location(raw: str, env: Mapping[str, str], root: Path = PROJECT_ROOT
     return str(path if path.is_absolute() else (root / path).resolve())
 
 
-def _decimal(value: Any, what: str) -> Decimal:
-    try:
-        result = Decimal(str(value))
-    except InvalidOperation as exc:
-        raise ConfigError(f"{what} 必须是数字：{value!r}", f"{what} must be a number: {value!r}") from exc
-    if not result.is_finite() or result <= 0:
-        raise ConfigError(f"{what} 必须大于 0：{value!r}", f"{what} must be > 0: {value!r}")
-    return result
+_TYPE_ZH = {
+    "missing": ("缺少", "missing"),
+    "extra_forbidden": ("未知的键", "unknown keys"),
+}
 
 
-def _positive_int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{what} 必须是正整数（从 1 开始的行号）", f"{what} must be a 1-based row number")
-    return value
-
-
-def _column_or_fixed(value: Any, what: str) -> tuple[str | None, str | None]:
-    """``地区`` (a column) or ``{fixed: GZ}`` / ``{column: 地区}``."""
-    if value is None:
-        return None, None
-    if isinstance(value, str) and value.strip():
-        return value.strip(), None
-    if isinstance(value, dict) and len(value) == 1:
-        ((key, inner),) = value.items()
-        if key in ("column", "field") and str(inner).strip():
-            return str(inner).strip(), None
-        if key == "fixed" and str(inner).strip():
-            return None, str(inner).strip()
-    raise ConfigError(
-        f"mapping.{what} 应为列名，或 {{column: 列名}}、{{fixed: 值}}",
-        f"mapping.{what} must be a column name, {{column: NAME}} or {{fixed: VALUE}}",
-    )
-
-
-def _source(entry: Any, env: Mapping[str, str], indicator_ids: Iterable[str] | None) -> Source:
-    if not isinstance(entry, dict):
-        raise ConfigError("每个数据源应为一个映射（键: 值）", "each source must be a mapping")
-    known = {
-        "name", "title_zh", "publisher", "location", "format", "frequency", "is_synthetic", "table",
-        "mapping", "indicators", "unit", "scale", "content_types",
-    }  # fmt: skip
-    unknown = sorted(set(entry) - known)
-    if unknown:
-        raise ConfigError(f"未知的键：{', '.join(unknown)}", f"unknown keys: {', '.join(unknown)}")
-    for key in ("title_zh", "publisher", "location", "format", "frequency", "mapping", "indicators"):
-        if entry.get(key) in (None, "", {}, []):
-            raise ConfigError(f"缺少 {key}", f"missing {key}")
-    fmt = str(entry["format"]).strip().lower()
-    if fmt not in FORMATS:
-        raise ConfigError(
-            f"format 应为 {' | '.join(FORMATS)}，收到 {fmt!r}",
-            f"format must be one of {FORMATS}, got {fmt!r}",
+def _explain(exc: ValidationError) -> ConfigError:
+    """The first refusal of a pydantic model, in Chinese and English, naming the key."""
+    err = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in err["loc"])
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, ConfigError):
+        if where and where.split(".")[0] == "indicators":
+            label = str(err["loc"][1]) if len(err["loc"]) > 1 else ""
+            return ConfigError(f"指标 {label}：{cause.message_zh}", f"indicator {label}: {cause.message_en}")
+        prefix_zh = f"{where}：" if where and where not in cause.message_en else ""
+        prefix_en = f"{where}: " if prefix_zh else ""
+        return ConfigError(prefix_zh + cause.message_zh, prefix_en + cause.message_en)
+    if err["type"] in _TYPE_ZH:
+        zh, en = _TYPE_ZH[err["type"]]
+        return ConfigError(f"{zh}：{where}", f"{en}: {where}")
+    if err["type"] == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return ConfigError(
+            f"{where} 应为 {expected}，收到 {err['input']!r}",
+            f"{where} must be {expected}, got {err['input']!r}",
         )
-    frequency = str(entry["frequency"]).strip().lower()
-    if frequency not in FREQUENCIES:
-        raise ConfigError(
-            f"frequency 应为 monthly 或 yearly，收到 {frequency!r}",
-            f"frequency must be monthly or yearly, got {frequency!r}",
+    if err["type"].startswith("bool"):
+        return ConfigError(f"{where} 应为 true 或 false", f"{where} must be true or false")
+    if err["type"].startswith(("int", "greater_than", "less_than")):
+        return ConfigError(
+            f"{where} 应为正整数（行号从 1 开始）", f"{where} must be a positive whole number: {err['msg']}"
         )
-    is_synthetic = entry.get("is_synthetic", False)
-    if not isinstance(is_synthetic, bool):
-        raise ConfigError("is_synthetic 应为 true 或 false", "is_synthetic must be true or false")
-
-    t = entry.get("table") or {}
-    if not isinstance(t, dict) or set(t) - {"header_row", "unit_row", "sheet", "records", "encoding"}:
-        raise ConfigError(
-            "table 只能包含 header_row、unit_row、sheet、records、encoding",
-            "table may hold only header_row, unit_row, sheet, records, encoding",
-        )
-    table = TableSpec(
-        header_row=_positive_int(t.get("header_row", 1), "table.header_row"),
-        unit_row=_positive_int(t["unit_row"], "table.unit_row") if t.get("unit_row") is not None else None,
-        sheet=str(t["sheet"]) if t.get("sheet") else None,
-        records=str(t["records"]) if t.get("records") else None,
-        encoding=str(t["encoding"]) if t.get("encoding") else None,
-    )
-    if table.unit_row is not None and table.unit_row <= table.header_row:
-        raise ConfigError("table.unit_row 应在 header_row 之下", "table.unit_row must come after header_row")
-    if fmt == "json" and (table.unit_row or table.sheet or table.header_row != 1):
-        raise ConfigError(
-            "json 数据源只能用 table.records", "a json source takes only table.records (no rows/sheets)"
-        )
-
-    m = entry["mapping"]
-    if not isinstance(m, dict):
-        raise ConfigError("mapping 应为一个映射", "mapping must be a mapping")
-    known_m = {
-        "layout",
-        "period",
-        "prefecture",
-        "indicator",
-        "value",
-        "unit",
-        "label",
-        "prefectures",
-        "ignore",
-    }
-    if set(m) - known_m:
-        raise ConfigError(
-            f"mapping 中未知的键：{', '.join(sorted(set(m) - known_m))}",
-            f"unknown keys in mapping: {', '.join(sorted(set(m) - known_m))}",
-        )
-    layout = str(m.get("layout", "long")).strip()
-    if layout not in ("long", "wide"):
-        raise ConfigError("mapping.layout 应为 long 或 wide", "mapping.layout must be long or wide")
-    period, _ = _column_or_fixed(m.get("period"), "period")
-    if period is None:
-        raise ConfigError("mapping.period 应为统计期所在的列", "mapping.period must name the period column")
-    prefecture, prefecture_fixed = _column_or_fixed(m.get("prefecture"), "prefecture")
-    if prefecture is None and prefecture_fixed is None:
-        raise ConfigError(
-            "mapping.prefecture 缺失（列名，或 {fixed: GZ}）",
-            "mapping.prefecture missing (a column or {fixed: GZ})",
-        )
-    columns = {}
-    for key in ("indicator", "value", "unit", "label"):
-        columns[key], fixed = _column_or_fixed(m.get(key), key)
-        if fixed is not None:
-            raise ConfigError(f"mapping.{key} 应为列名", f"mapping.{key} must be a column")
-    if layout == "long" and (columns["indicator"] is None or columns["value"] is None):
-        raise ConfigError(
-            "layout: long 需要 mapping.indicator 与 mapping.value",
-            "layout: long needs mapping.indicator and mapping.value",
-        )
-    if layout == "wide" and (columns["indicator"] or columns["value"] or columns["unit"]):
-        raise ConfigError(
-            "layout: wide 的指标即列名（indicators 的键），单位在 table.unit_row；不要设置 indicator/value/unit",
-            "layout: wide takes indicators from the column headers (the indicators keys) and units from "
-            "table.unit_row; do not set indicator/value/unit",
-        )
-    aliases = m.get("prefectures") or {}
-    if not isinstance(aliases, dict):
-        raise ConfigError(
-            "mapping.prefectures 应为 标签: 代码 的映射", "mapping.prefectures must map label: code"
-        )
-    mapping = ColumnMap(
-        layout=layout,
-        period=period,
-        prefecture=prefecture,
-        prefecture_fixed=prefecture_fixed,
-        indicator=columns["indicator"],
-        value=columns["value"],
-        unit=columns["unit"],
-        label=columns["label"],
-        prefectures={str(k).strip(): str(v).strip() for k, v in aliases.items()},
-        ignore=tuple(str(c).strip() for c in (m.get("ignore") or [])),
-    )
-
-    default_unit = str(entry.get("unit") or "").strip()
-    default_scale = entry.get("scale", 1)
-    raw_inds = entry["indicators"]
-    if not isinstance(raw_inds, dict):
-        raise ConfigError(
-            "indicators 应为 发布时的指标名称: {indicator_id, unit, scale} 的映射",
-            "indicators must map published label: {indicator_id, unit, scale}",
-        )
-    known_ids = set(indicator_ids) if indicator_ids is not None else None
-    indicators = {}
-    for label, spec in raw_inds.items():
-        label = str(label).strip()
-        if isinstance(spec, str):
-            spec = {"indicator_id": spec}
-        if not isinstance(spec, dict) or not spec.get("indicator_id"):
-            raise ConfigError(f"指标 {label!r} 缺少 indicator_id", f"indicator {label!r} lacks indicator_id")
-        if set(spec) - {"indicator_id", "unit", "scale"}:
-            raise ConfigError(
-                f"指标 {label!r} 只能包含 indicator_id、unit、scale",
-                f"indicator {label!r} may hold only indicator_id, unit, scale",
-            )
-        indicator_id = str(spec["indicator_id"]).strip()
-        if known_ids is not None and indicator_id not in known_ids:
-            raise ConfigError(
-                f"指标 {label!r} 的 indicator_id {indicator_id!r} 不在 indicators.csv 中",
-                f"indicator {label!r}: indicator_id {indicator_id!r} is not in indicators.csv",
-            )
-        indicators[label] = IndicatorMap(
-            label=label,
-            indicator_id=indicator_id,
-            unit=str(spec.get("unit", default_unit) or "").strip(),
-            scale=_decimal(spec.get("scale", default_scale), f"指标 {label} 的 scale / scale of {label}"),
-        )
-
-    content_types = entry.get("content_types") or CONTENT_TYPES[fmt]
-    if isinstance(content_types, str):
-        content_types = [content_types]
-    return Source(
-        name=str(entry["name"]),
-        title_zh=str(entry["title_zh"]).strip(),
-        publisher=str(entry["publisher"]).strip(),
-        location=resolve_location(entry["location"], env),
-        format=fmt,
-        frequency=frequency,
-        is_synthetic=is_synthetic,
-        table=table,
-        mapping=mapping,
-        indicators=indicators,
-        content_types=tuple(str(c).strip().lower() for c in content_types),
-    )
+    return ConfigError(f"{where} 无效：{err['msg']}", f"{where} is invalid: {err['msg']}")
 
 
 def parse_sources(
@@ -336,8 +401,11 @@ def parse_sources(
     env: Mapping[str, str] | None = None,
     indicator_ids: Iterable[str] | None = None,
     origin: str = "sources.yml",
+    indicator_units: Mapping[str, str] | None = None,
 ) -> list[Source]:
-    """The sources declared in ``text`` (YAML with a top-level ``sources:`` list), in file order."""
+    """The sources declared in ``text`` (YAML with a top-level ``sources:`` list), in file order.
+    ``indicator_units`` (indicator_id -> base unit, from the seeds) lets the declared units be
+    checked against their scales."""
     env = os.environ if env is None else env
     try:
         doc = yaml.safe_load(text)
@@ -349,7 +417,11 @@ def parse_sources(
         raise UserInputError(
             f"{origin} 应包含顶层键 sources（列表）", f"{origin} must hold a top-level `sources:` list"
         )
-    ids = list(indicator_ids) if indicator_ids is not None else None
+    context = {
+        "env": env,
+        "indicator_ids": set(indicator_ids) if indicator_ids is not None else None,
+        "indicator_units": dict(indicator_units or {}),
+    }
     sources: list[Source] = []
     seen: set[str] = set()
     for i, entry in enumerate(doc["sources"], start=1):
@@ -363,19 +435,27 @@ def parse_sources(
             raise UserInputError(f"{origin} 中数据源重名：{name}", f"{origin}: duplicate source name {name}")
         seen.add(name)
         try:
-            sources.append(_source(entry, env, ids))
-        except ConfigError as exc:
+            sources.append(Source.model_validate(entry, context=context))
+        except (ValidationError, ConfigError) as exc:
+            error = _explain(exc) if isinstance(exc, ValidationError) else exc
             sources.append(
-                Source(
+                Source.model_construct(
                     name=name,
                     title_zh=str(entry.get("title_zh") or ""),
                     publisher=str(entry.get("publisher") or ""),
                     location=str(entry.get("location") or ""),
                     format=str(entry.get("format") or ""),
+                    frequency=str(entry.get("frequency") or ""),
+                    enabled=entry.get("enabled") is not False,
                     is_synthetic=entry.get("is_synthetic") is True,
+                    max_age_months=None,
+                    table=TableSpec(),
+                    mapping=None,
+                    indicators={},
+                    content_types=(),
                     config_error=ConfigError(
-                        f"{origin} 中数据源 {name} 配置有误：{exc.message_zh}",
-                        f"{origin}: source {name} is misdeclared: {exc.message_en}",
+                        f"{origin} 中数据源 {name} 配置有误：{error.message_zh}",
+                        f"{origin}: source {name} is misdeclared: {error.message_en}",
                     ),
                 )
             )
@@ -386,7 +466,14 @@ def load_sources(
     path: Path = SOURCES_FILE,
     env: Mapping[str, str] | None = None,
     indicator_ids: Iterable[str] | None = None,
+    indicator_units: Mapping[str, str] | None = None,
 ) -> list[Source]:
     if not path.exists():
         raise UserInputError(f"找不到数据源声明文件：{path}", f"sources file not found: {path}")
-    return parse_sources(path.read_text(encoding="utf-8"), env, indicator_ids, origin=path.name)
+    return parse_sources(
+        path.read_text(encoding="utf-8"),
+        env,
+        indicator_ids,
+        origin=path.name,
+        indicator_units=indicator_units,
+    )

@@ -64,6 +64,7 @@ class Rejection:
 class Mapped:
     observations: list[Observation]
     rejections: list[Rejection]
+    skipped: int = 0  # rows of regions outside mapping.keep_regions (a national table's other provinces)
 
     @property
     def rows_total(self) -> int:
@@ -178,9 +179,63 @@ def _reject(row: int, column: str, label: str, written: str, code: str, detail: 
     return Rejection(row, column, label, written, code, zh, en)
 
 
+def _header_keys(headers: list[str]) -> dict[str, str]:
+    """Every way a declared name may match a header: the whole header (a multi-row header's parts
+    joined with "/"), and its last part when no other header ends the same way."""
+    keys = {norm(h): h for h in headers}
+    leaves: dict[str, list[str]] = {}
+    for h in headers:
+        leaves.setdefault(norm(h.rsplit("/", 1)[-1]), []).append(h)
+    for leaf, owners in leaves.items():
+        if len(owners) == 1:
+            keys.setdefault(leaf, owners[0])
+    return keys
+
+
+_TITLE_MONTH = re.compile(r"(\d{4})\s*年\s*(?:1\s*[-—－~至]\s*)?(\d{1,2})\s*月")
+_TITLE_YEAR = re.compile(r"(\d{4})\s*年")
+
+
+def period_from_title(title: Iterable[str], frequency: str) -> str | None:
+    """The one period a table's title (or a page's caption) names: 2024年6月 / 2024年1-6月 -> 2024-06,
+    a yearly table's 2023年 -> 2023-12. None when it names none, or several different ones."""
+    text = " ".join(title)
+    pattern = _TITLE_MONTH if frequency == "monthly" else _TITLE_YEAR
+    found = set()
+    for m in pattern.finditer(text):
+        period = parse_public_period(m.group(0).replace(" ", ""), frequency)
+        if period is not None:
+            found.add(period)
+    return found.pop() if len(found) == 1 else None
+
+
+_UNIT_PREFIXES = {
+    "": 1,
+    "十": 10,
+    "百": 100,
+    "千": 1000,
+    "万": 10**4,
+    "十万": 10**5,
+    "百万": 10**6,
+    "千万": 10**7,
+    "亿": 10**8,
+}
+
+
+def implied_scale(unit: str, base_unit: str) -> Decimal | None:
+    """The factor a published unit implies against the indicator's base unit: 万个 vs 个 -> 10000,
+    亿元 vs 元 -> 1e8, 个 vs 个 -> 1. None when the two do not share the base (户 vs 个): then
+    nothing can be said."""
+    u, b = norm(unit), norm(base_unit)
+    if not u or not b or not u.endswith(b):
+        return None
+    prefix = u[: -len(b)]
+    return Decimal(_UNIT_PREFIXES[prefix]) if prefix in _UNIT_PREFIXES else None
+
+
 def _require_columns(table: Table, columns: Iterable[str | None], where: str) -> dict[str, str]:
     """Declared column name -> the header as written (matched without whitespace)."""
-    by_key = {norm(h): h for h in table.headers}
+    by_key = _header_keys(table.headers)
     found: dict[str, str] = {}
     missing = []
     for column in columns:
@@ -222,6 +277,16 @@ def map_table(table: Table, source: Source, prefectures: dict[str, str]) -> Mapp
                 f"{where}mapping.prefecture.fixed matches no prefecture: {mapping.prefecture_fixed}",
             )
     indicators = {norm(label): im for label, im in source.indicators.items()}
+    title_period = None
+    if mapping.period_from_title:
+        title_period = period_from_title(table.title, source.frequency)
+        if title_period is None:
+            shown = " / ".join(table.title)[:120] or "（无标题）"
+            raise MappingError(
+                f"{where}表格标题中找不到唯一的统计期（标题：{shown}）",
+                f"{where}no single period found in the table's title ({shown})",
+            )
+    keep = {norm(r) for r in mapping.keep_regions}
     cols = _require_columns(
         table,
         [mapping.period, mapping.prefecture, mapping.indicator, mapping.value, mapping.unit, mapping.label],
@@ -230,23 +295,33 @@ def map_table(table: Table, source: Source, prefectures: dict[str, str]) -> Mapp
 
     # candidates: (row number, record, value column header, indicator label as written, unit as written)
     candidates: list[tuple[int, dict[str, Any], str, str, str]] = []
+    skipped = 0
+    if keep and mapping.prefecture is not None:
+        kept = [(n, r) for n, r in table.rows if norm(cell_text(r.get(cols[mapping.prefecture]))) in keep]
+        skipped = len(table.rows) - len(kept)
+    else:
+        kept = table.rows
     if mapping.layout == "long":
-        for number, record in table.rows:
+        for number, record in kept:
             label = cell_text(record.get(cols[mapping.indicator]))
             unit = cell_text(record.get(cols[mapping.unit])) if mapping.unit else ""
             candidates.append((number, record, cols[mapping.value], label, unit))
     else:
         declared = _require_columns(table, source.indicators.keys(), where)
+        label_of = {header: label for label, header in declared.items()}
         fixed_cols = {cols[c] for c in (mapping.period, mapping.prefecture, mapping.label) if c}
         ignored = {norm(c) for c in mapping.ignore}
-        for number, record in table.rows:
+        ignored_headers = {h for k, h in _header_keys(table.headers).items() if k in ignored}
+        for number, record in kept:
             for header in table.headers:
-                if header in fixed_cols or norm(header) in ignored:
+                if header in fixed_cols or header in ignored_headers:
                     continue
-                is_declared = header in declared.values()
+                is_declared = header in label_of
                 if not is_declared and cell_text(record.get(header)) == "":
                     continue  # an undeclared, empty column carries nothing
-                candidates.append((number, record, header, header, table.units.get(header, "")))
+                candidates.append(
+                    (number, record, header, label_of.get(header, header), table.units.get(header, ""))
+                )
 
     observations: list[Observation] = []
     rejections: list[Rejection] = []
@@ -273,8 +348,8 @@ def map_table(table: Table, source: Source, prefectures: dict[str, str]) -> Mapp
                 )
             )
             continue
-        period_raw = record.get(cols[mapping.period])
-        period = parse_public_period(period_raw, source.frequency)
+        period_raw = record.get(cols[mapping.period]) if mapping.period else " ".join(table.title)
+        period = parse_public_period(period_raw, source.frequency) if mapping.period else title_period
         if period is None:
             rejections.append(
                 _reject(
@@ -283,11 +358,20 @@ def map_table(table: Table, source: Source, prefectures: dict[str, str]) -> Mapp
                 )
             )  # fmt: skip
             continue
+        if source.table.unit_in_header and im.unit and not unit_written:
+            rejections.append(
+                _reject(
+                    number, value_col, original_label, written, "unit_mismatch",
+                    f"表头未注明单位，sources.yml 声明为 {im.unit} (no unit in the header; declared {im.unit})",
+                )
+            )  # fmt: skip
+            continue
         if im.unit and unit_written and _unit_key(unit_written) != _unit_key(im.unit):
             rejections.append(
                 _reject(
                     number, value_col, original_label, written, "unit_mismatch",
-                    f"{unit_written} ≠ {im.unit}",
+                    f"{unit_written} ≠ {im.unit}（sources.yml 的 scale {im.scale} 按 {im.unit} 换算 / "
+                    f"the declared scale {im.scale} is for {im.unit}）",
                 )
             )  # fmt: skip
             continue
@@ -319,12 +403,12 @@ def map_table(table: Table, source: Source, prefectures: dict[str, str]) -> Mapp
                 value=to_base_units(number_value, im.scale),
                 original_label=original_label,
                 original_prefecture=pref_written,
-                original_period=cell_text(period_raw),
+                original_period=cell_text(period_raw)[:200],
                 value_as_written=written,
                 unit_as_written=unit_written or im.unit,
             )
         )
-    return Mapped(observations, rejections)
+    return Mapped(observations, rejections, skipped)
 
 
 # Versions ----------------------------------------------------------------------------------------

@@ -34,6 +34,29 @@ create table if not exists raw.public_fetches (
     last_modified varchar,                -- sent back as If-Modified-Since next time
     is_synthetic boolean not null default false
 );
+-- Added for the real publishers (docs/public-stats.md); ALTER so that an existing home gains them.
+-- rows_skipped: rows of regions outside mapping.keep_regions (a national table's other provinces).
+-- final_url: where the redirects ended, when not the location. frequency: monthly | yearly.
+-- error_code gains: error_page | login_page (content, not status) | publisher_error (NBS returncode).
+alter table raw.public_fetches add column if not exists rows_skipped integer default 0;
+alter table raw.public_fetches add column if not exists final_url varchar;
+alter table raw.public_fetches add column if not exists frequency varchar;
+
+-- What sources.yml declares, replaced whole by every `newinfra fetch-public` run (the health mart
+-- shows declared sources that were never fetched, and disabled ones).
+create table if not exists raw.public_sources (
+    source_name varchar primary key,
+    title_zh varchar,
+    publisher varchar,
+    location varchar,                     -- URL, or path relative to the project root
+    file_format varchar,                  -- csv | xlsx | json | easyquery | html
+    frequency varchar,                    -- monthly | yearly
+    is_enabled boolean not null,
+    is_synthetic boolean not null,
+    max_age_months integer,               -- months the newest figure may lag the report month
+    config_error_zh varchar,              -- set when the entry is misdeclared
+    config_error_en varchar
+);
 
 create table if not exists raw.public_observations (
     source_name varchar not null,

@@ -11,7 +11,7 @@ SOURCES_FILE = PROJECT_ROOT / "ingestion" / "public_stats" / "sources.yml"
 # Raw bodies are archived under NEWINFRA_HOME/archive/public/<sha[:2]>/<sha>.<ext>.
 ARCHIVE_SUBDIR = "public"
 
-FORMATS = ("csv", "xlsx", "json")
+FORMATS = ("csv", "xlsx", "json", "easyquery", "html")
 FREQUENCIES = ("monthly", "yearly")
 
 # Content types each format may arrive with. A type not listed (text/html above all: the portal's
@@ -31,13 +31,35 @@ CONTENT_TYPES = {
         "application/octet-stream",
     ),
     "json": ("application/json", "text/json", "text/plain", "application/octet-stream"),
+    # the NBS query interface answers application/json (older deployments text/plain or text/html:
+    # the content decides then, see fetch.sniff)
+    "easyquery": (
+        "application/json",
+        "text/json",
+        "text/plain",
+        "text/javascript",
+        "application/octet-stream",
+    ),
+    "html": ("text/html", "application/xhtml+xml"),
+}
+
+# The columns of an easyquery table (parsers.parse_easyquery): the default mapping of such a source.
+EASYQUERY_MAPPING = {
+    "layout": "long",
+    "period": "sj",
+    "prefecture": "reg",
+    "indicator": "zb",
+    "value": "value",
+    "unit": "unit",
+    "label": "zb_name",
 }
 
 # Retries: wait BACKOFF_BASE_S * 2**n before retry n+1 (0.5 s, 1 s, 2 s, ...), never more than
 # BACKOFF_MAX_S. How many retries is Settings.http_retries (NEWINFRA_HTTP_RETRIES).
 BACKOFF_BASE_S = 0.5
 BACKOFF_MAX_S = 8.0
-USER_AGENT = "newinfra-public-stats/1.0 (+Guizhou new-infrastructure plan tracker)"
+# The User-Agent and the minimum delay between two requests to one host are settings
+# (NEWINFRA_HTTP_USER_AGENT, NEWINFRA_HTTP_MIN_DELAY): see docs/public-stats.md.
 
 # Fetch statuses (raw.public_fetches.status).
 LOADED = "loaded"  # new bytes, parsed; new or changed figures written as new versions

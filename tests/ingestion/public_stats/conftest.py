@@ -168,6 +168,7 @@ def http_settings(home, server, monkeypatch):
     monkeypatch.setenv("NEWINFRA_HTTP_CONNECT_TIMEOUT", "0.5")
     monkeypatch.setenv("NEWINFRA_HTTP_READ_TIMEOUT", "0.5")
     monkeypatch.setenv("NEWINFRA_HTTP_RETRIES", "1")
+    monkeypatch.setenv("NEWINFRA_HTTP_MIN_DELAY", "0")  # the throttle has its own clock-driven tests
     return Settings.from_env()
 
 
