@@ -39,7 +39,7 @@ dbt-parse: $(STAMP) ## Compile the dbt manifest (dbt_project/target/manifest.jso
 	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet
 
 demo: $(STAMP) dbt-parse ## Set up and run the whole monthly cycle on the bundled demo data
-	$(BIN)/python -m newinfra.demo
+	$(BIN)/python -m pipeline.demo
 
 SYSTEM_PACKAGES := chromium fonts-wqy-microhei poppler-utils redis-server postgresql libreoffice-calc-nogui
 system-deps: ## Debian packages the slow tests use (Chromium, CJK font, poppler, Redis, PostgreSQL, LibreOffice); else skipped

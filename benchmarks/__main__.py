@@ -8,7 +8,7 @@
 - dbt build, progress, checks, publish, export: on a scale warehouse (benchmarks/scale.py: 1x = 88
   county-level units x 120 months x 74 indicators = 781k values, 20,000 projects x 120 months), at 1x
   and 10x (``--quick``: 0.1x and 1x) -- benchmarks/bench_stages.py;
-- ``--with-demo``: the wall time of ``python -m newinfra.demo`` (``make demo``'s cycle, ~3-4 min).
+- ``--with-demo``: the wall time of ``python -m pipeline.demo`` (``make demo``'s cycle, ~3-4 min).
 
 Prints one table (stage, scale, ours s, ours peak MB, alternative s, alternative peak MB, ratio =
 ours / alternative time), the growth from the smaller to the larger scale per stage, and the goals
@@ -115,19 +115,19 @@ def ingest_stage(root: Path, counts: list[int], log=_log) -> list[dict[str, Any]
 
 
 def demo_stage(root: Path, log=_log) -> dict[str, Any]:
-    """Wall time and peak RSS of ``python -m newinfra.demo`` in a fresh data home."""
+    """Wall time and peak RSS of ``python -m pipeline.demo`` in a fresh data home."""
     home = root / "demo-home"
     log_path = root / "demo.log"
     env = dict(os.environ, NEWINFRA_HOME=str(home))
     start = time.perf_counter()
     with log_path.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "newinfra.demo"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+            [sys.executable, "-m", "pipeline.demo"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT
         )
         _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
-    log(f"[demo] python -m newinfra.demo: exit {code}, {seconds:.0f} s, peak {usage.ru_maxrss / 1024:.0f} MB")
+    log(f"[demo] python -m pipeline.demo: exit {code}, {seconds:.0f} s, peak {usage.ru_maxrss / 1024:.0f} MB")
     if code != 0:
         log(log_path.read_text(encoding="utf-8", errors="replace")[-3000:])
     return {"ok": code == 0, "seconds": round(seconds, 1), "peak_mb": round(usage.ru_maxrss / 1024, 1)}
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-ingest", action="store_true", help="skip the ingest stage")
     parser.add_argument(
-        "--with-demo", action="store_true", help="also time `python -m newinfra.demo` (~3-4 min)"
+        "--with-demo", action="store_true", help="also time `python -m pipeline.demo` (~3-4 min)"
     )
     parser.add_argument("--keep", help="work in this folder and keep it (default: a temporary folder)")
     parser.add_argument("--out", default=str(OUT), help="where to write results.json")

@@ -85,12 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary homes")
     args = parser.parse_args(argv)
 
+    from dags.common.constants import DAG_TRANSFORM, DAGS_FOLDER, DBT_MANIFEST
     from demo.generate import generate
     from ingestion.submissions import ingest_paths
-    from newinfra import airflow_support as af
     from newinfra.home import init_home
     from newinfra.settings import Settings
     from newinfra.transform import build
+    from pipeline import local_airflow
 
     work = Path(tempfile.mkdtemp(prefix="bench_transform_"))
     home = work / "home"
@@ -104,17 +105,17 @@ def main(argv: list[str] | None = None) -> int:
         f"setup: {len(files)} submissions through {args.through} ingested in {time.perf_counter() - t0:.1f} s"
     )
     dags = work / "dags"
-    shutil.copytree(af.DAGS_FOLDER, dags, ignore=shutil.ignore_patterns("__pycache__"))
-    source = (af.DAGS_FOLDER / "newinfra_transform.py").read_text(encoding="utf-8")
-    variant = source.replace("dag_id=af.DAG_TRANSFORM", f"dag_id={WATCHER_DAG!r}").replace(
-        'af.dbt_tasks("dbt_build")', 'af.dbt_tasks("dbt_build", mode=af.DBT_MODE_WATCHER)'
+    shutil.copytree(DAGS_FOLDER, dags, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (DAGS_FOLDER / "newinfra_transform.py").read_text(encoding="utf-8")
+    variant = source.replace("dag_id=DAG_TRANSFORM", f"dag_id={WATCHER_DAG!r}").replace(
+        'dbt_tasks("dbt_build")', 'dbt_tasks("dbt_build", mode=DBT_MODE_WATCHER)'
     )
     assert variant.count(WATCHER_DAG) == 1 and "DBT_MODE_WATCHER" in variant, "the DAG file changed"
     (dags / f"{WATCHER_DAG}.py").write_text(variant, encoding="utf-8")
-    env = af.prepare_airflow_home(settings, work / "airflow")
+    env = local_airflow.prepare_airflow_home(settings, work / "airflow")
     env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
-    af.ensure_manifest(settings, force=True)
-    manifest = json.loads(af.DBT_MANIFEST.read_text(encoding="utf-8"))
+    local_airflow.ensure_manifest(settings, force=True)
+    manifest = json.loads(DBT_MANIFEST.read_text(encoding="utf-8"))
     kinds: dict[str, int] = {}
     for node in manifest["nodes"].values():
         kinds[node["resource_type"]] = kinds.get(node["resource_type"], 0) + 1
@@ -123,14 +124,14 @@ def main(argv: list[str] | None = None) -> int:
     build(settings)  # warm-up: the first build creates every table; also warms dbt's partial parse
     db_path = Path(env["AIRFLOW_HOME"]) / "airflow.db"
     plain: list[float] = []
-    runs: dict[str, list[dict]] = {af.DAG_TRANSFORM: [], WATCHER_DAG: []}
+    runs: dict[str, list[dict]] = {DAG_TRANSFORM: [], WATCHER_DAG: []}
     for i in range(args.repeats):
         start = time.perf_counter()
         result = build(settings)
         plain.append(time.perf_counter() - start)
         print(f"[{i + 1}] plain dbt build: {plain[-1]:.1f} s ({result.counts})", flush=True)
         for dag_id in runs:
-            outcome = af.dags_test(dag_id, f"2024-07-{6 + i:02d}", env)
+            outcome = local_airflow.dags_test(dag_id, f"2024-07-{6 + i:02d}", env)
             if not outcome.ok:
                 print(outcome.tail(60))
                 return 1
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         "nodes": kinds,
         "repeats": args.repeats,
         "plain_dbt_build_s": round(med(plain), 2),
-        "airflow_build_task": summary(af.DAG_TRANSFORM),
+        "airflow_build_task": summary(DAG_TRANSFORM),
         "airflow_watcher_group": summary(WATCHER_DAG),
         "single_model_invocation_s": round(per_invocation, 2),
         "estimate_cosmos_local_mode_s": round(per_invocation * groups, 1),

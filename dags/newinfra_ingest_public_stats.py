@@ -14,31 +14,33 @@ from typing import Any
 
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
-from newinfra import airflow_support as af
+from dags.common.constants import DAG_INGEST_PUBLIC_STATS, POOL, RAW_PUBLIC_OBSERVATIONS_URI, START_DATE, TAGS
+from dags.common.defaults import default_args, local_timezone, platform_settings
+from newinfra.results import summarize
 
-RAW_PUBLIC_OBSERVATIONS = Asset(af.RAW_PUBLIC_OBSERVATIONS_URI)
+RAW_PUBLIC_OBSERVATIONS = Asset(RAW_PUBLIC_OBSERVATIONS_URI)
 
 
 @dag(
-    dag_id=af.DAG_INGEST_PUBLIC_STATS,
-    schedule=CronTriggerTimetable("30 6 * * *", timezone=af.local_timezone()),
-    start_date=af.START_DATE,
+    dag_id=DAG_INGEST_PUBLIC_STATS,
+    schedule=CronTriggerTimetable("30 6 * * *", timezone=local_timezone()),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=af.default_args(),
-    tags=[*af.TAGS, "ingestion", "public_stats"],
+    default_args=default_args(),
+    tags=[*TAGS, "ingestion", "public_stats"],
     doc_md=__doc__,
 )
 def newinfra_ingest_public_stats() -> None:
-    @task(pool=af.POOL)
+    @task(pool=POOL)
     def fetch() -> dict[str, Any]:
         """Fetch every declared source (the warehouse writer)."""
         from ingestion.public_stats import fetch_sources
 
-        results = fetch_sources(af.settings())
+        results = fetch_sources(platform_settings())
         summary = {
             "sources": len(results),
-            "by_status": af.summarize(results),
+            "by_status": summarize(results),
             "rows_new": sum(r.rows_new for r in results),
             "rows_changed": sum(r.rows_changed for r in results),
             "failed": [

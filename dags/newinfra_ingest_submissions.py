@@ -14,29 +14,31 @@ from typing import Any
 
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
-from newinfra import airflow_support as af
+from dags.common.constants import DAG_INGEST_SUBMISSIONS, POOL, RAW_SUBMISSIONS_URI, START_DATE, TAGS
+from dags.common.defaults import default_args, local_timezone, platform_settings
+from newinfra.results import summarize
 
-RAW_SUBMISSIONS = Asset(af.RAW_SUBMISSIONS_URI)
+RAW_SUBMISSIONS = Asset(RAW_SUBMISSIONS_URI)
 
 
 @dag(
-    dag_id=af.DAG_INGEST_SUBMISSIONS,
-    schedule=CronTriggerTimetable("*/30 * * * *", timezone=af.local_timezone()),
-    start_date=af.START_DATE,
+    dag_id=DAG_INGEST_SUBMISSIONS,
+    schedule=CronTriggerTimetable("*/30 * * * *", timezone=local_timezone()),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=af.default_args(),
-    tags=[*af.TAGS, "ingestion", "submissions"],
+    default_args=default_args(),
+    tags=[*TAGS, "ingestion", "submissions"],
     doc_md=__doc__,
 )
 def newinfra_ingest_submissions() -> None:
-    @task(pool=af.POOL)
+    @task(pool=POOL)
     def ingest_landing() -> dict[str, Any]:
         """Ingest every file in the landing folder (the warehouse writer)."""
         from ingestion.submissions import ingest_paths
 
-        results = ingest_paths(af.settings())
-        by_status = af.summarize(results)
+        results = ingest_paths(platform_settings())
+        by_status = summarize(results)
         # duplicates change nothing; 'waiting' files (still uploading) are left for the next run
         new = sum(n for status, n in by_status.items() if status not in ("duplicate", "waiting"))
         summary = {"files": len(results), "new_files": new, "by_status": by_status}

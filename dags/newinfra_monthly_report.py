@@ -1,7 +1,7 @@
 """newinfra_monthly_report — 08:00 on the 6th: the monthly package for the month before.
 
 The period comes from the run's data interval, never from the wall clock: the run of 2024-07-06
-reports 2024-06 (``newinfra.airflow_support.report_period_for_interval``). Re-running a past month:
+reports 2024-06 (``dags.common.schedule.report_period_for_interval``). Re-running a past month:
 trigger a run with that logical date (``airflow dags test newinfra_monthly_report 2024-07-06``,
 ``airflow backfill create``), or set the ``period`` param; ``force`` rebuilds a package that was
 already published (the same switch as ``newinfra export --force``).
@@ -24,17 +24,20 @@ from typing import Any
 
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
-from newinfra import airflow_support as af
+from dags.common.constants import DAG_MONTHLY_REPORT, POOL, REPORT_CRON, START_DATE, TAGS
+from dags.common.defaults import default_args, local_timezone, platform_settings
+from dags.common.schedule import report_period_from_context
+from newinfra.results import to_jsonable
 
 
 @dag(
-    dag_id=af.DAG_MONTHLY_REPORT,
-    schedule=CronTriggerTimetable(af.REPORT_CRON, timezone=af.local_timezone()),
-    start_date=af.START_DATE,
+    dag_id=DAG_MONTHLY_REPORT,
+    schedule=CronTriggerTimetable(REPORT_CRON, timezone=local_timezone()),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=af.default_args(),
-    tags=[*af.TAGS, "export", "monthly"],
+    default_args=default_args(),
+    tags=[*TAGS, "export", "monthly"],
     doc_md=__doc__,
     params={
         "period": Param(
@@ -50,31 +53,31 @@ def newinfra_monthly_report() -> None:
     @task
     def report_period(**context: Any) -> str:
         """The month this run reports: the month before its data interval's end (local time)."""
-        period = af.report_period_from_context(context, af.local_timezone())
+        period = report_period_from_context(context, local_timezone())
         print(f"报告期 / period: {period}")
         return period
 
-    @task(pool=af.POOL)
+    @task(pool=POOL)
     def refresh_marts(period: str) -> dict[str, Any]:
         """dbt build (the monthly series reaching the period) + the analysts' copy, so the package
         reads the data as it stands."""
         from newinfra.transform import build, publish
 
-        settings = af.settings()
+        settings = platform_settings()
         result = build(settings, period=period)
         path = publish(settings)
-        summary = af.to_jsonable(result)
+        summary = to_jsonable(result)
         summary.pop("output", None)  # dbt's log: in the task log, not in XCom
         return {"build": summary, "published": str(path)}
 
-    @task(pool=af.POOL, retries=0)
+    @task(pool=POOL, retries=0)
     def quality_gate(period: str) -> dict[str, Any]:
         """Stop here when a blocking quality check fails for the period."""
         from airflow.sdk.exceptions import AirflowFailException
 
         from quality import run_checks
 
-        run = run_checks(af.settings(), period)
+        run = run_checks(platform_settings(), period)
         summary = {"run_id": run.run_id, "period": period, "counts": run.counts, "is_blocked": run.is_blocked}
         print(f"质量闸门 / quality gate: {summary}")
         if run.is_blocked:
@@ -87,24 +90,24 @@ def newinfra_monthly_report() -> None:
             )
         return summary
 
-    @task(pool=af.POOL)
+    @task(pool=POOL)
     def export_package(period: str, gate: dict[str, Any], params: Any = None) -> dict[str, Any]:
         """Build the month's package (xlsx, briefing, templates, manifest)."""
         from exports import build_package
 
         force = bool((params or {}).get("force", False))
-        result = build_package(af.settings(), period, force=force)
-        summary = af.to_jsonable(result)
+        result = build_package(platform_settings(), period, force=force)
+        summary = to_jsonable(result)
         print(f"报告包 / package: {summary}")
         return summary
 
-    @task(pool=af.POOL)
+    @task(pool=POOL)
     def deliver_package(period: str, package: dict[str, Any]) -> dict[str, Any]:
         """Deliver the package built by ``export_package``."""
         from exports import deliver, load_package
 
-        result = deliver(af.settings(), load_package(af.settings(), period))
-        summary = af.to_jsonable(result)
+        result = deliver(platform_settings(), load_package(platform_settings(), period))
+        summary = to_jsonable(result)
         print(f"送达 / delivery: {summary}")
         return summary
 

@@ -5,7 +5,7 @@ Scheduled on either raw asset (``newinfra://raw/submissions`` | ``newinfra://raw
 1. ``dbt_build``: ONE ``dbt build`` (seeds, models, tests) through astronomer-cosmos
    (``DbtBuildLocalOperator``), under the ``duckdb_writer`` pool and the warehouse file lock
    (``newinfra/bin/dbt-locked``), with the dbt vars of ``newinfra.transform.build``. Cosmos's
-   per-model WATCHER group (``af.dbt_tasks(mode="watcher")``) shows each model as a task but cost
+   per-model WATCHER group (``dbt_tasks(mode="watcher")``) shows each model as a task but cost
    2-3x plain ``dbt build`` here; the figures: ``benchmarks/bench_transform.py``. dbt's own
    ``run_results.json`` (kept in ``NEWINFRA_HOME/dbt/target``) lists every node's outcome.
 2. ``quality_checks``: ``quality.run_checks(settings)`` — every Soda contract; results appended to
@@ -21,34 +21,44 @@ from typing import Any
 
 from airflow.sdk import Asset, dag, task
 
-from newinfra import airflow_support as af
+from dags.common.constants import (
+    DAG_TRANSFORM,
+    MARTS_URI,
+    POOL,
+    RAW_PUBLIC_OBSERVATIONS_URI,
+    RAW_SUBMISSIONS_URI,
+    START_DATE,
+    TAGS,
+)
+from dags.common.cosmos_dbt import dbt_tasks
+from dags.common.defaults import default_args, platform_settings
 
-RAW_SUBMISSIONS = Asset(af.RAW_SUBMISSIONS_URI)
-RAW_PUBLIC_OBSERVATIONS = Asset(af.RAW_PUBLIC_OBSERVATIONS_URI)
-MARTS = Asset(af.MARTS_URI)
+RAW_SUBMISSIONS = Asset(RAW_SUBMISSIONS_URI)
+RAW_PUBLIC_OBSERVATIONS = Asset(RAW_PUBLIC_OBSERVATIONS_URI)
+MARTS = Asset(MARTS_URI)
 
 
 @dag(
-    dag_id=af.DAG_TRANSFORM,
+    dag_id=DAG_TRANSFORM,
     schedule=(RAW_SUBMISSIONS | RAW_PUBLIC_OBSERVATIONS),
-    start_date=af.START_DATE,
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=af.default_args(),
-    tags=[*af.TAGS, "dbt", "quality"],
+    default_args=default_args(),
+    tags=[*TAGS, "dbt", "quality"],
     doc_md=__doc__,
 )
 def newinfra_transform() -> None:
-    dbt_build = af.dbt_tasks("dbt_build")
+    dbt_build = dbt_tasks("dbt_build")
 
-    @task(pool=af.POOL)
+    @task(pool=POOL)
     def quality_checks() -> dict[str, Any]:
         """Run every Soda contract over the warehouse and record the results."""
         import logging
 
         from quality import run_checks
 
-        run = run_checks(af.settings())
+        run = run_checks(platform_settings())
         summary = {"run_id": run.run_id, "counts": run.counts, "is_blocked": run.is_blocked}
         if run.is_blocked:
             names = ", ".join(sorted({str(r.check_name) for r in run.blocking_failures})[:20])
@@ -59,12 +69,12 @@ def newinfra_transform() -> None:
         print(f"质量检查 / quality: {summary}")
         return summary
 
-    @task(pool=af.POOL, outlets=[MARTS])
+    @task(pool=POOL, outlets=[MARTS])
     def publish() -> str:
         """Replace the analysts' read-only copy of the marts."""
         from newinfra.transform import publish as publish_copy
 
-        path = publish_copy(af.settings())
+        path = publish_copy(platform_settings())
         print(f"分析副本 / analysts' copy: {path}")
         return str(path)
 

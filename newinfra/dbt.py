@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newinfra.errors import PlatformError
+from newinfra.periods import parse_period
 from newinfra.settings import DBT_PROJECT_DIR, Settings
 
 
@@ -74,3 +75,16 @@ def run_dbt(settings: Settings, *args: str, check: bool = True, quiet: bool = Tr
             f"dbt {' '.join(args)} failed (exit {proc.returncode})",
         )
     return result
+
+
+def dbt_vars(settings: Settings, period: str | None = None) -> dict[str, object]:
+    """The dbt vars that come from the platform's settings (one source of truth for both). Light on
+    purpose: the transform DAG's Cosmos task reads it at parse time."""
+    values: dict[str, object] = {
+        "on_time_days": settings.on_time_days,
+        "reconciliation_threshold": settings.reconciliation_threshold,
+    }
+    if period:
+        parse_period(period)
+        values["report_period"] = period
+    return values

@@ -33,9 +33,8 @@ import duckdb
 
 from newinfra import db
 from newinfra.db import quote_identifier, sql_literal
-from newinfra.dbt import run_dbt
+from newinfra.dbt import dbt_vars, run_dbt
 from newinfra.errors import PlatformError
-from newinfra.periods import parse_period
 from newinfra.settings import Settings
 
 PUBLISHED_DB = "marts.duckdb"
@@ -91,18 +90,6 @@ class PublishResult:
 
 
 # --- build ------------------------------------------------------------------------------------
-
-
-def dbt_vars(settings: Settings, period: str | None = None) -> dict[str, object]:
-    """The dbt vars that come from the platform's settings (one source of truth for both)."""
-    values: dict[str, object] = {
-        "on_time_days": settings.on_time_days,
-        "reconciliation_threshold": settings.reconciliation_threshold,
-    }
-    if period:
-        parse_period(period)
-        values["report_period"] = period
-    return values
 
 
 def _target_dir(settings: Settings) -> Path:

@@ -46,8 +46,8 @@ class CycleResult:
 
 
 def _timed(steps: list[Step], name: str, label_zh: str, fn: Callable[[], Any]) -> Any:
-    from newinfra.airflow_support import to_jsonable
     from newinfra.errors import NewinfraError
+    from newinfra.results import to_jsonable
 
     start = time.perf_counter()
     try:
@@ -73,9 +73,9 @@ def run_cycle(
 ) -> CycleResult:
     """The monthly cycle for ``period`` in this process. Stops at the first failing step; a blocked
     quality gate is a failed step (nothing exported), as in the DAG."""
-    from newinfra.airflow_support import summarize
     from newinfra.errors import NewinfraError, PlatformError
     from newinfra.periods import parse_period
+    from newinfra.results import summarize
 
     parse_period(period)
     result = CycleResult(period)
@@ -127,7 +127,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         settings, args.period, force=args.force, ingest=not args.no_ingest, deliver=not args.no_deliver
     )
     if args.json:
-        from newinfra.airflow_support import to_jsonable
+        from newinfra.results import to_jsonable
 
         print(json.dumps({"ok": result.ok, **to_jsonable(result)}, ensure_ascii=False, indent=2))
     else:
@@ -142,19 +142,21 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_airflow_cycle(args: argparse.Namespace, settings: Settings) -> int:
-    from newinfra import airflow_support as af
+    from dags.common.constants import CYCLE_DAGS
+    from dags.common.schedule import logical_date_for_period
+    from pipeline import local_airflow
 
-    dag_ids = tuple(args.dags.split(",")) if args.dags else af.CYCLE_DAGS
-    unknown = [d for d in dag_ids if d not in af.CYCLE_DAGS]
+    dag_ids = tuple(args.dags.split(",")) if args.dags else CYCLE_DAGS
+    unknown = [d for d in dag_ids if d not in CYCLE_DAGS]
     if unknown:
         from newinfra.errors import UserInputError
 
         raise UserInputError(f"未知的 DAG：{', '.join(unknown)}", f"unknown DAG(s): {', '.join(unknown)}")
-    when = af.logical_date_for_period(args.period)
+    when = logical_date_for_period(args.period)
     home = Path(args.airflow_home) if args.airflow_home else None
     print(f"== airflow dags test, 逻辑日期 / logical date {when} -> 报告期 / period {args.period} ==")
 
-    def show(result: af.DagTestResult) -> None:
+    def show(result: local_airflow.DagTestResult) -> None:
         mark = "✓ 成功 / success" if result.ok else "✗ 失败 / failed"
         print(f"{result.dag_id:32s} {mark}  {result.seconds:.1f} s", flush=True)
         if not result.ok or args.verbose:
@@ -162,7 +164,7 @@ def _cmd_airflow_cycle(args: argparse.Namespace, settings: Settings) -> int:
 
     start = time.perf_counter()
     conf = {"force": True} if args.force else None
-    results = af.run_cycle(
+    results = local_airflow.run_cycle(
         settings, args.period, airflow_home=home, dag_ids=dag_ids, conf=conf, on_result=show
     )
     ok = len(results) == len(dag_ids) and all(r.ok for r in results)

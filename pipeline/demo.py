@@ -93,7 +93,7 @@ def summary(settings: Settings, period: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newinfra.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pipeline.demo", description=__doc__)
     parser.add_argument("--period", default=DEMO_PERIOD, help="报告期 / the demo's report month")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -106,10 +106,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(settings: Settings, period: str, started: float) -> int:
+    from dags.common.constants import CYCLE_DAGS
     from demo.generate import generate
     from ingestion.projects import load_projects
-    from newinfra import airflow_support as af
     from newinfra.home import init_home
+    from pipeline import local_airflow
 
     print("== newinfra 演示 / demo（示例数据，非官方统计 / synthetic data）==", flush=True)
     prepare_home(settings)
@@ -128,14 +129,14 @@ def _run(settings: Settings, period: str, started: float) -> int:
 
     print(f"3. Airflow: airflow dags test 依次运行四个 DAG（报告期 {period}）", flush=True)
 
-    def show(result: af.DagTestResult) -> None:
+    def show(result: local_airflow.DagTestResult) -> None:
         mark = "✓" if result.ok else "✗"
         print(f"   {mark} {result.dag_id:<30} {result.seconds:5.1f} s", flush=True)
         if not result.ok:
             print(result.tail(60))
 
-    results = af.run_cycle(settings, period, on_result=show)
-    if len(results) < len(af.CYCLE_DAGS) or not all(r.ok for r in results):
+    results = local_airflow.run_cycle(settings, period, on_result=show)
+    if len(results) < len(CYCLE_DAGS) or not all(r.ok for r in results):
         print("✗ 演示流程未完成 / the demo cycle stopped (see the log above)", file=sys.stderr)
         return 1
     _step("airflow cycle", started)

@@ -19,7 +19,7 @@ from newinfra.settings import HOME_SUBDIRS, Settings
 def _run_cli(home, *args):
     env = {**__import__("os").environ, "NEWINFRA_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-m", "newinfra.cli", *args], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "pipeline.cli", *args], env=env, capture_output=True, text=True, timeout=300
     )
 
 
@@ -117,7 +117,7 @@ def test_a_bad_setting_is_a_clear_error_not_a_traceback(tmp_path):
         "NEWINFRA_DUCKDB_MEMORY_LIMIT": "lots",
     }
     out = subprocess.run(
-        [sys.executable, "-m", "newinfra.cli", "init"], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "pipeline.cli", "init"], env=env, capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr

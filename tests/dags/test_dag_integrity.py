@@ -11,19 +11,44 @@ import textwrap
 
 import pytest
 
-from newinfra import airflow_support as af
+from dags.common.constants import (
+    DAG_INGEST_PUBLIC_STATS,
+    DAG_INGEST_SUBMISSIONS,
+    DAG_MONTHLY_REPORT,
+    DAG_TRANSFORM,
+    DAGS_FOLDER,
+    DBT_LOCKED_EXECUTABLE,
+    MARTS_URI,
+    MAX_RETRY_DELAY,
+    OWNER,
+    POOL,
+    RAW_PUBLIC_OBSERVATIONS_URI,
+    RAW_SUBMISSIONS_URI,
+    REPORT_CRON,
+    RETRIES,
+    RETRY_BACKOFF,
+    RETRY_DELAY,
+    START_DATE,
+)
+from dags.common.cosmos_dbt import DBT_MODE_WATCHER, dbt_tasks
+from dags.common.notify import notify_failure
+from dags.common.schedule import (
+    logical_date_for_period,
+    report_period_for_interval,
+    report_period_from_context,
+)
 
-EXPECTED = {af.DAG_INGEST_SUBMISSIONS, af.DAG_INGEST_PUBLIC_STATS, af.DAG_TRANSFORM, af.DAG_MONTHLY_REPORT}
+EXPECTED = {DAG_INGEST_SUBMISSIONS, DAG_INGEST_PUBLIC_STATS, DAG_TRANSFORM, DAG_MONTHLY_REPORT}
 
 # Tasks that write the warehouse (directly or through dbt): each must hold the duckdb_writer pool.
 WRITERS = {
-    af.DAG_INGEST_SUBMISSIONS: {"ingest_landing"},
-    af.DAG_INGEST_PUBLIC_STATS: {"fetch"},
-    af.DAG_TRANSFORM: {"dbt_build", "quality_checks", "publish"},
-    af.DAG_MONTHLY_REPORT: {"refresh_marts", "quality_gate", "export_package", "deliver_package"},
+    DAG_INGEST_SUBMISSIONS: {"ingest_landing"},
+    DAG_INGEST_PUBLIC_STATS: {"fetch"},
+    DAG_TRANSFORM: {"dbt_build", "quality_checks", "publish"},
+    DAG_MONTHLY_REPORT: {"refresh_marts", "quality_gate", "export_package", "deliver_package"},
 }
 # Deliberately not retried: a blocked quality gate is a verdict, not a glitch.
-NO_RETRY = {(af.DAG_MONTHLY_REPORT, "quality_gate")}
+NO_RETRY = {(DAG_MONTHLY_REPORT, "quality_gate")}
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +56,7 @@ def bag(tmp_path_factory, dbt_manifest):
     home = tmp_path_factory.mktemp("dagbag_airflow_home")
     values = {
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(af.DAGS_FOLDER),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
@@ -41,7 +66,7 @@ def bag(tmp_path_factory, dbt_manifest):
     try:
         from airflow.dag_processing.dagbag import DagBag
 
-        yield DagBag(dag_folder=str(af.DAGS_FOLDER))
+        yield DagBag(dag_folder=str(DAGS_FOLDER))
     finally:
         for name, value in saved.items():
             if value is None:
@@ -63,7 +88,7 @@ def test_every_dag_tagged_owned_no_catchup(bag):
         assert dag.max_active_runs == 1, dag_id
         assert dag.doc_md and dag_id in dag.doc_md, dag_id
         for task in dag.tasks:
-            assert task.owner == af.OWNER, (dag_id, task.task_id)
+            assert task.owner == OWNER, (dag_id, task.task_id)
 
 
 def test_retries_with_backoff_and_failure_callback(bag):
@@ -73,10 +98,10 @@ def test_retries_with_backoff_and_failure_callback(bag):
             if key in NO_RETRY:
                 assert task.retries == 0, key
             else:
-                assert task.retries == af.RETRIES, key
-                assert task.retry_exponential_backoff == af.RETRY_BACKOFF, key
-                assert task.retry_delay == af.RETRY_DELAY, key
-                assert task.max_retry_delay == af.MAX_RETRY_DELAY, key
+                assert task.retries == RETRIES, key
+                assert task.retry_exponential_backoff == RETRY_BACKOFF, key
+                assert task.retry_delay == RETRY_DELAY, key
+                assert task.max_retry_delay == MAX_RETRY_DELAY, key
             callbacks = task.on_failure_callback
             callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
             names = {getattr(cb, "__name__", "") for cb in callbacks} | {
@@ -90,7 +115,7 @@ def _wraps_notify(callbacks) -> bool:
     for cb in callbacks:
         for cell in getattr(cb, "__closure__", None) or ():
             inner = cell.cell_contents
-            if inner is af.notify_failure or (isinstance(inner, list) and af.notify_failure in inner):
+            if inner is notify_failure or (isinstance(inner, list) and notify_failure in inner):
                 return True
     return False
 
@@ -98,43 +123,44 @@ def _wraps_notify(callbacks) -> bool:
 def test_writers_hold_the_pool_and_nothing_else_does(bag):
     for dag_id, writers in WRITERS.items():
         dag = bag.dags[dag_id]
-        in_pool = {t.task_id for t in dag.tasks if t.pool == af.POOL}
+        in_pool = {t.task_id for t in dag.tasks if t.pool == POOL}
         assert in_pool == writers, dag_id
 
 
 def test_schedules_and_assets(bag):
     from airflow.sdk import Asset, CronTriggerTimetable
 
-    ingest = bag.dags[af.DAG_INGEST_SUBMISSIONS]
+    ingest = bag.dags[DAG_INGEST_SUBMISSIONS]
     assert isinstance(ingest.timetable, CronTriggerTimetable)
     assert ingest.timetable.expression == "*/30 * * * *"
-    assert [o.uri for o in ingest.task_dict["announce"].outlets] == [af.RAW_SUBMISSIONS_URI]
+    assert [o.uri for o in ingest.task_dict["announce"].outlets] == [RAW_SUBMISSIONS_URI]
 
-    public = bag.dags[af.DAG_INGEST_PUBLIC_STATS]
+    public = bag.dags[DAG_INGEST_PUBLIC_STATS]
     assert isinstance(public.timetable, CronTriggerTimetable)
-    assert [o.uri for o in public.task_dict["announce"].outlets] == [af.RAW_PUBLIC_OBSERVATIONS_URI]
+    assert [o.uri for o in public.task_dict["announce"].outlets] == [RAW_PUBLIC_OBSERVATIONS_URI]
 
-    transform = bag.dags[af.DAG_TRANSFORM]
+    transform = bag.dags[DAG_TRANSFORM]
     condition = transform.timetable.asset_condition
     assert {asset.uri for asset in condition.objects} == {
-        af.RAW_SUBMISSIONS_URI,
-        af.RAW_PUBLIC_OBSERVATIONS_URI,
+        RAW_SUBMISSIONS_URI,
+        RAW_PUBLIC_OBSERVATIONS_URI,
     }
     assert type(transform.timetable.asset_condition).__name__ == "AssetAny"  # either asset triggers it
-    assert [o.uri for o in transform.task_dict["publish"].outlets] == [Asset(af.MARTS_URI).uri]
+    assert [o.uri for o in transform.task_dict["publish"].outlets] == [Asset(MARTS_URI).uri]
 
-    report = bag.dags[af.DAG_MONTHLY_REPORT]
+    report = bag.dags[DAG_MONTHLY_REPORT]
     assert isinstance(report.timetable, CronTriggerTimetable)
-    assert report.timetable.expression == af.REPORT_CRON
+    assert report.timetable.expression == REPORT_CRON
 
 
 def test_dbt_runs_once_through_cosmos_under_the_lock(bag):
-    transform = bag.dags[af.DAG_TRANSFORM]
+    transform = bag.dags[DAG_TRANSFORM]
     dbt_build = transform.task_dict["dbt_build"]
     assert type(dbt_build).__name__ == "DbtBuildLocalOperator"
-    assert dbt_build.dbt_executable_path == str(af.DBT_LOCKED_EXECUTABLE)
+    assert dbt_build.dbt_executable_path == str(DBT_LOCKED_EXECUTABLE)
     assert dbt_build.invocation_mode.value == "subprocess"
-    assert dbt_build.vars == af.dbt_vars()
+    # the settings' vars only: the transform DAG builds every period (no report_period)
+    assert set(dbt_build.vars) == {"on_time_days", "reconciliation_threshold"}
     assert [t.task_id for t in transform.tasks if not t.upstream_task_ids] == ["dbt_build"]
     assert transform.task_dict["quality_checks"].upstream_task_ids == {"dbt_build"}
 
@@ -144,18 +170,18 @@ def test_the_watcher_alternative_renders_with_the_producer_first(bag):
     the pool, a sensor per node, none of them able to start before the producer."""
     from airflow.sdk import DAG
 
-    with DAG("watcher_probe", schedule=None, start_date=af.START_DATE) as dag:
-        af.dbt_tasks("dbt_build", mode=af.DBT_MODE_WATCHER)
+    with DAG("watcher_probe", schedule=None, start_date=START_DATE) as dag:
+        dbt_tasks("dbt_build", mode=DBT_MODE_WATCHER)
     producer = dag.task_dict["dbt_build.dbt_producer_watcher"]
     assert type(producer).__name__ == "DbtProducerWatcherOperator"
-    assert producer.pool == af.POOL and producer.dbt_executable_path == str(af.DBT_LOCKED_EXECUTABLE)
+    assert producer.pool == POOL and producer.dbt_executable_path == str(DBT_LOCKED_EXECUTABLE)
     sensors = [t for t in dag.tasks if t is not producer and not t.task_id.endswith("_done")]
-    assert len(sensors) > 20 and all(t.pool != af.POOL for t in sensors)
+    assert len(sensors) > 20 and all(t.pool != POOL for t in sensors)
     assert [t.task_id for t in dag.tasks if not t.upstream_task_ids] == [producer.task_id]
     roots = [t for t in sensors if t.upstream_task_ids == {producer.task_id}]
     assert roots and all(t.trigger_rule == "all_done" for t in roots)
     with pytest.raises(ValueError):
-        af.dbt_tasks("x", mode="per_model")
+        dbt_tasks("x", mode="per_model")
 
 
 def test_report_period_comes_from_the_data_interval(bag):
@@ -178,58 +204,57 @@ def test_report_period_comes_from_the_data_interval(bag):
         raise AssertionError(f"{timetable} never runs on {day}")
 
     for timetable in (
-        CronTriggerTimetable(af.REPORT_CRON, timezone=tz),
-        CronDataIntervalTimetable(af.REPORT_CRON, tz),
+        CronTriggerTimetable(REPORT_CRON, timezone=tz),
+        CronDataIntervalTimetable(REPORT_CRON, tz),
     ):
         info = run_on(timetable, dt.date(2024, 7, 6))
-        assert af.report_period_for_interval(info.data_interval.end, tz) == "2024-06", timetable
+        assert report_period_for_interval(info.data_interval.end, tz) == "2024-06", timetable
         info = run_on(timetable, dt.date(2024, 8, 6))
-        assert af.report_period_for_interval(info.data_interval.end, tz) == "2024-07", timetable
+        assert report_period_for_interval(info.data_interval.end, tz) == "2024-07", timetable
         # `airflow dags test newinfra_monthly_report 2024-07-06` (midnight UTC = 08:00 in Guizhou)
         manual = timetable.infer_manual_data_interval(run_after=dt.datetime(2024, 7, 6, tzinfo=dt.UTC))
         assert isinstance(manual, DataInterval)
-        assert af.report_period_for_interval(manual.end, tz) == "2024-06", timetable
+        assert report_period_for_interval(manual.end, tz) == "2024-06", timetable
     # the trigger timetable (the DAG's) has a single point: start == end == the logical date
-    info = run_on(CronTriggerTimetable(af.REPORT_CRON, timezone=tz), dt.date(2024, 7, 6))
+    info = run_on(CronTriggerTimetable(REPORT_CRON, timezone=tz), dt.date(2024, 7, 6))
     assert info.data_interval.start == info.data_interval.end
     # the live DAG's own timetable
-    report = bag.dags[af.DAG_MONTHLY_REPORT]
+    report = bag.dags[DAG_MONTHLY_REPORT]
     from airflow.serialization.encoders import coerce_to_core_timetable
 
     info = run_on(coerce_to_core_timetable(report.timetable), dt.date(2024, 7, 6))
-    assert af.report_period_for_interval(info.data_interval.end, tz) == "2024-06"
-    assert af.logical_date_for_period("2024-06") == dt.date(2024, 7, 6)
-    assert af.logical_date_for_period("2024-12") == dt.date(2025, 1, 6)
+    assert report_period_for_interval(info.data_interval.end, tz) == "2024-06"
+    assert logical_date_for_period("2024-06") == dt.date(2024, 7, 6)
+    assert logical_date_for_period("2024-12") == dt.date(2025, 1, 6)
 
 
 def test_report_period_param_and_missing_logical_date():
     from newinfra.errors import UserInputError
 
     end = dt.datetime(2024, 7, 6, 0, 0, tzinfo=dt.UTC)
-    assert af.report_period_from_context({"params": {"period": ""}, "data_interval_end": end}) == "2024-06"
+    assert report_period_from_context({"params": {"period": ""}, "data_interval_end": end}) == "2024-06"
     assert (
-        af.report_period_from_context({"params": {"period": "2023-11"}, "data_interval_end": end})
-        == "2023-11"
+        report_period_from_context({"params": {"period": "2023-11"}, "data_interval_end": end}) == "2023-11"
     )
     with pytest.raises(UserInputError):
-        af.report_period_from_context({"params": {"period": "2023-13"}, "data_interval_end": end})
+        report_period_from_context({"params": {"period": "2023-13"}, "data_interval_end": end})
     with pytest.raises(UserInputError):
-        af.report_period_from_context({"params": {}, "data_interval_end": None, "logical_date": None})
+        report_period_from_context({"params": {}, "data_interval_end": None, "logical_date": None})
     # local time decides: 2024-07-31 20:00 UTC is already August in Guizhou
-    assert af.report_period_for_interval(dt.datetime(2024, 7, 31, 20, tzinfo=dt.UTC)) == "2024-07"
+    assert report_period_for_interval(dt.datetime(2024, 7, 31, 20, tzinfo=dt.UTC)) == "2024-07"
 
 
 HEAVY = ("pandas", "duckdb", "soda_core", "dbt", "openpyxl", "polars", "pyarrow")
 
 
-@pytest.mark.parametrize("dag_file", sorted(p.name for p in af.DAGS_FOLDER.glob("*.py")))
+@pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS_FOLDER.glob("*.py")))
 def test_dag_file_import_is_light(dag_file, tmp_path, dbt_manifest):
     """Importing a DAG file (what the dag-processor does every 30 s) loads no data library: no
     pandas, DuckDB, Soda or dbt; they are imported inside the tasks."""
     code = textwrap.dedent(
         f"""
         import importlib.util, json, sys
-        spec = importlib.util.spec_from_file_location("dagfile", {str(af.DAGS_FOLDER / dag_file)!r})
+        spec = importlib.util.spec_from_file_location("dagfile", {str(DAGS_FOLDER / dag_file)!r})
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))

@@ -14,8 +14,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from newinfra import airflow_support as af
+from dags.common.constants import (
+    CYCLE_DAGS,
+    DAG_INGEST_SUBMISSIONS,
+    DAG_MONTHLY_REPORT,
+    DAG_TRANSFORM,
+    RAW_PUBLIC_OBSERVATIONS_URI,
+    RAW_SUBMISSIONS_URI,
+)
 from newinfra.settings import Settings
+from pipeline import local_airflow
 
 PERIOD = "2022-02"  # reported by the run of 2022-03-06
 DEPARTMENTS = ["CAC", "STD", "BDB"]
@@ -32,8 +40,8 @@ def cycle(seeded_home_template, airflow_home, tmp_path_factory):
     generate(home, through="2022-03", settings=settings, folders=DEPARTMENTS, workers=1)
     files = sorted(p for p in (home / "landing").rglob("*") if p.is_file())
     assert len(files) == 3 * len(DEPARTMENTS)
-    results = af.run_cycle(settings, PERIOD, airflow_home=airflow_home)
-    env = af.airflow_env(settings, airflow_home)
+    results = local_airflow.run_cycle(settings, PERIOD, airflow_home=airflow_home)
+    env = local_airflow.airflow_env(settings, airflow_home)
     return {"home": home, "settings": settings, "env": env, "results": results, "files": files}
 
 
@@ -62,10 +70,10 @@ def _last_states(env, dag_id: str) -> dict[str, str]:
 
 def test_every_dag_runs(cycle):
     results = cycle["results"]
-    assert [r.dag_id for r in results] == list(af.CYCLE_DAGS)
+    assert [r.dag_id for r in results] == list(CYCLE_DAGS)
     for result in results:
         assert result.ok, f"{result.dag_id} failed:\n{result.tail(80)}"
-    for dag_id in af.CYCLE_DAGS:
+    for dag_id in CYCLE_DAGS:
         states = _last_states(cycle["env"], dag_id)
         assert states and set(states.values()) <= {"success", "skipped"}, (dag_id, states)
 
@@ -81,21 +89,21 @@ def test_ingest_loaded_the_landing_folder_and_announced_it(cycle):
         con.close()
     assert loaded == len(cycle["files"])
     assert observations > 0
-    states = _last_states(cycle["env"], af.DAG_INGEST_SUBMISSIONS)
+    states = _last_states(cycle["env"], DAG_INGEST_SUBMISSIONS)
     assert states == {"ingest_landing": "success", "announce": "success"}
-    assert _asset_events(cycle["env"], af.RAW_SUBMISSIONS_URI) >= 1
-    assert _asset_events(cycle["env"], af.RAW_PUBLIC_OBSERVATIONS_URI) >= 1
+    assert _asset_events(cycle["env"], RAW_SUBMISSIONS_URI) >= 1
+    assert _asset_events(cycle["env"], RAW_PUBLIC_OBSERVATIONS_URI) >= 1
 
 
 def test_transform_ran_one_build_and_published(cycle):
-    states = _last_states(cycle["env"], af.DAG_TRANSFORM)
+    states = _last_states(cycle["env"], DAG_TRANSFORM)
     assert states == {"dbt_build": "success", "quality_checks": "success", "publish": "success"}
     assert (cycle["home"] / "published" / "marts.duckdb").exists()
     assert _asset_events(cycle["env"], "newinfra://marts/") >= 1
 
 
 def test_report_for_the_month_before(cycle):
-    states = _last_states(cycle["env"], af.DAG_MONTHLY_REPORT)
+    states = _last_states(cycle["env"], DAG_MONTHLY_REPORT)
     assert set(states.values()) == {"success"}, states
     manifest = json.loads((cycle["home"] / "exports" / PERIOD / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["period"] == PERIOD
@@ -103,14 +111,14 @@ def test_report_for_the_month_before(cycle):
 
 
 def test_second_ingest_finds_nothing_new_and_announces_nothing(cycle):
-    before = _asset_events(cycle["env"], af.RAW_SUBMISSIONS_URI)
-    result = af.dags_test(af.DAG_INGEST_SUBMISSIONS, "2022-03-06T00:30:00+00:00", cycle["env"])
+    before = _asset_events(cycle["env"], RAW_SUBMISSIONS_URI)
+    result = local_airflow.dags_test(DAG_INGEST_SUBMISSIONS, "2022-03-06T00:30:00+00:00", cycle["env"])
     assert result.ok, result.tail()
-    assert _last_states(cycle["env"], af.DAG_INGEST_SUBMISSIONS) == {
+    assert _last_states(cycle["env"], DAG_INGEST_SUBMISSIONS) == {
         "ingest_landing": "success",
         "announce": "skipped",
     }
-    assert _asset_events(cycle["env"], af.RAW_SUBMISSIONS_URI) == before
+    assert _asset_events(cycle["env"], RAW_SUBMISSIONS_URI) == before
 
 
 def _workbook_values(path: Path, ignore: set[str]) -> dict[str, list[tuple]]:
@@ -130,7 +138,7 @@ def _workbook_values(path: Path, ignore: set[str]) -> dict[str, list[tuple]]:
 def test_backfill_reproduces_the_month(cycle, tmp_path):
     """`newinfra run --period 2022-02` on the same data gives the package the DAG gave: the same
     figures, statuses and every cell of the workbook (but the generation time and snapshot id)."""
-    from newinfra.run_cli import run_cycle
+    from pipeline.cycle import run_cycle
 
     folder = cycle["home"] / "exports" / PERIOD
     by_dag = tmp_path / "by_dag"

@@ -17,8 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from newinfra import airflow_support as af
+from dags.common.constants import (
+    CYCLE_DAGS,
+    DAG_INGEST_PUBLIC_STATS,
+    DAG_INGEST_SUBMISSIONS,
+    DAG_TRANSFORM,
+    POOL,
+    RAW_PUBLIC_OBSERVATIONS_URI,
+    RAW_SUBMISSIONS_URI,
+)
 from newinfra.settings import Settings
+from pipeline import local_airflow
 
 pytestmark = pytest.mark.slow
 
@@ -75,7 +84,9 @@ def standalone(home, tmp_path, dbt_manifest):
     settings = Settings(home=home)
     generate(home, through="2022-02", settings=settings, folders=["CAC", "STD"], workers=1)
     airflow_home = tmp_path / "airflow"
-    env = af.prepare_airflow_home(settings, airflow_home)  # migrate + the pool, as the init service does
+    env = local_airflow.prepare_airflow_home(
+        settings, airflow_home
+    )  # migrate + the pool, as the init service does
     port = _free_port()
     env.update(
         AIRFLOW__API__HOST="127.0.0.1",
@@ -96,7 +107,7 @@ def standalone(home, tmp_path, dbt_manifest):
     log = tmp_path / "standalone.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [af.airflow_executable(), "standalone"],
+            [local_airflow.airflow_executable(), "standalone"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -118,14 +129,14 @@ def standalone(home, tmp_path, dbt_manifest):
 
 def _airflow(env, *args) -> None:
     proc = subprocess.run(
-        [af.airflow_executable(), *args], env=env, capture_output=True, text=True, timeout=180
+        [local_airflow.airflow_executable(), *args], env=env, capture_output=True, text=True, timeout=180
     )
     assert proc.returncode == 0, f"airflow {' '.join(args)}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
 
 
 def test_asset_triggers_transform_and_pool_serialises_writers(standalone):
     env, db, proc, log = standalone["env"], standalone["db"], standalone["proc"], standalone["log"]
-    dags = set(af.CYCLE_DAGS)
+    dags = set(CYCLE_DAGS)
     _wait(
         "the dag-processor to register the DAGs",
         lambda: dags <= {r[0] for r in _query(db, "select dag_id from dag")} if db.exists() else False,
@@ -134,17 +145,17 @@ def test_asset_triggers_transform_and_pool_serialises_writers(standalone):
         log,
     )
     # the consumer first: asset events are queued only for DAGs that are not paused
-    _airflow(env, "dags", "unpause", af.DAG_TRANSFORM)
+    _airflow(env, "dags", "unpause", DAG_TRANSFORM)
     # unpausing a cron DAG schedules its latest run at once: both ingest DAGs start together,
     # and their writers compete for the pool's one slot
-    for dag_id in (af.DAG_INGEST_SUBMISSIONS, af.DAG_INGEST_PUBLIC_STATS):
+    for dag_id in (DAG_INGEST_SUBMISSIONS, DAG_INGEST_PUBLIC_STATS):
         _airflow(env, "dags", "unpause", dag_id)
 
     def transform_done():
         rows = _query(
             db,
             "select state from dag_run where dag_id = ? and run_type = 'asset_triggered'",
-            af.DAG_TRANSFORM,
+            DAG_TRANSFORM,
         )
         if any(state == "failed" for (state,) in rows):
             raise AssertionError(f"the asset-triggered transform failed:\n{_tail(log, 120)}")
@@ -159,11 +170,11 @@ def test_asset_triggers_transform_and_pool_serialises_writers(standalone):
                 for r in _query(
                     db,
                     "select dag_id from dag_run where dag_id in (?, ?) and state = 'success'",
-                    af.DAG_INGEST_SUBMISSIONS,
-                    af.DAG_INGEST_PUBLIC_STATS,
+                    DAG_INGEST_SUBMISSIONS,
+                    DAG_INGEST_PUBLIC_STATS,
                 )
             }
-            == {af.DAG_INGEST_SUBMISSIONS, af.DAG_INGEST_PUBLIC_STATS}
+            == {DAG_INGEST_SUBMISSIONS, DAG_INGEST_PUBLIC_STATS}
         ),
         RUN_TIMEOUT_S,
         proc,
@@ -179,28 +190,28 @@ def test_asset_triggers_transform_and_pool_serialises_writers(standalone):
             "join dagrun_asset_event dae on dae.dag_run_id = d.id "
             "join asset_event e on e.id = dae.event_id join asset a on a.id = e.asset_id "
             "where d.dag_id = ? and d.run_type = 'asset_triggered'",
-            af.DAG_TRANSFORM,
+            DAG_TRANSFORM,
         )
     }
-    assert triggered_by and triggered_by <= {af.RAW_SUBMISSIONS_URI, af.RAW_PUBLIC_OBSERVATIONS_URI}
+    assert triggered_by and triggered_by <= {RAW_SUBMISSIONS_URI, RAW_PUBLIC_OBSERVATIONS_URI}
 
     # the pool: every writer task ran, and no two of them ever overlapped
     rows = _query(
         db,
         "select dag_id, task_id, start_date, end_date, state from task_instance "
         "where pool = ? and start_date is not null order by start_date",
-        af.POOL,
+        POOL,
     )
     ran = {(d, t) for d, t, _, _, state in rows if state == "success"}
     assert {
-        (af.DAG_INGEST_SUBMISSIONS, "ingest_landing"),
-        (af.DAG_INGEST_PUBLIC_STATS, "fetch"),
-        (af.DAG_TRANSFORM, "dbt_build"),
-        (af.DAG_TRANSFORM, "quality_checks"),
-        (af.DAG_TRANSFORM, "publish"),
+        (DAG_INGEST_SUBMISSIONS, "ingest_landing"),
+        (DAG_INGEST_PUBLIC_STATS, "fetch"),
+        (DAG_TRANSFORM, "dbt_build"),
+        (DAG_TRANSFORM, "quality_checks"),
+        (DAG_TRANSFORM, "publish"),
     } <= ran
     intervals = [(d, t, _ts(s), _ts(e)) for d, t, s, e, _ in rows if e]
     for (d1, t1, _, end1), (d2, t2, start2, _) in zip(intervals, intervals[1:], strict=False):
         assert start2 >= end1, f"{d1}.{t1} (until {end1}) overlaps {d2}.{t2} (from {start2})"
     # and the pool held its one slot: no task ran outside it
-    assert _query(db, "select slots from slot_pool where pool = ?", af.POOL) == [(1,)]
+    assert _query(db, "select slots from slot_pool where pool = ?", POOL) == [(1,)]

@@ -15,7 +15,9 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from newinfra import airflow_support as af
+from dags.common.constants import DBT_LOCKED_EXECUTABLE
+from dags.common.cosmos_dbt import dbt_tasks
+from dags.common.notify import notify_failure
 from newinfra import db
 from newinfra.settings import DBT_PROJECT_DIR, Settings
 
@@ -59,8 +61,8 @@ def test_failure_is_logged_and_mailed(home, monkeypatch, smtp_server, caplog):
     monkeypatch.setenv("NEWINFRA_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("NEWINFRA_SMTP_PORT", str(controller.port))
     monkeypatch.setenv("NEWINFRA_MAIL_TO", "ops@example.org, lead@example.org")
-    with caplog.at_level(logging.INFO, logger="newinfra.airflow_support"):
-        af.notify_failure(_context(RuntimeError("SMTP of the department down")))
+    with caplog.at_level(logging.INFO, logger="dags.common.notify"):
+        notify_failure(_context(RuntimeError("SMTP of the department down")))
     assert "newinfra_monthly_report.export_package" in caplog.text
     assert len(received) == 1
     mail = received[0]
@@ -73,8 +75,8 @@ def test_failure_is_logged_and_mailed(home, monkeypatch, smtp_server, caplog):
 
 def test_failure_without_smtp_only_logs(home, monkeypatch, caplog):
     monkeypatch.delenv("NEWINFRA_SMTP_HOST", raising=False)
-    with caplog.at_level(logging.INFO, logger="newinfra.airflow_support"):
-        af.notify_failure(_context(ValueError("boom")))
+    with caplog.at_level(logging.INFO, logger="dags.common.notify"):
+        notify_failure(_context(ValueError("boom")))
     assert "task failed: newinfra_monthly_report.export_package" in caplog.text
     assert "mailed" not in caplog.text
 
@@ -83,18 +85,20 @@ def test_failure_callback_never_raises(home, monkeypatch, caplog):
     monkeypatch.setenv("NEWINFRA_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("NEWINFRA_SMTP_PORT", str(_free_port()))  # nobody listens
     monkeypatch.setenv("NEWINFRA_MAIL_TO", "ops@example.org")
-    af.notify_failure(_context(ValueError("boom")))
+    notify_failure(_context(ValueError("boom")))
     assert "could not mail the failure notice" in caplog.text
 
 
-def test_cosmos_passes_the_same_dbt_vars_as_newinfra_build(home, monkeypatch):
-    from newinfra.transform import dbt_vars
+def test_cosmos_passes_the_platform_settings_as_dbt_vars(home, monkeypatch):
+    """The Cosmos task is built at parse time from the environment's settings: a changed setting
+    reaches dbt's vars (the values below are written by hand, not computed by the code)."""
+    from airflow.sdk import DAG
 
     monkeypatch.setenv("NEWINFRA_ON_TIME_DAYS", "7")
     monkeypatch.setenv("NEWINFRA_RECONCILIATION_THRESHOLD", "0.08")
-    settings = Settings.from_env()
-    assert af.dbt_vars() == dbt_vars(settings)
-    assert af.dbt_vars("2024-06") == dbt_vars(settings, "2024-06")
+    with DAG("vars_probe", schedule=None):
+        operator = dbt_tasks("dbt_build")
+    assert operator.vars == {"on_time_days": 7, "reconciliation_threshold": 0.08}
 
 
 def _dbt_locked(args, home, timeout_s="2"):
@@ -107,7 +111,7 @@ def _dbt_locked(args, home, timeout_s="2"):
     )
     env.pop("DBT_TARGET_PATH", None)
     return subprocess.run(
-        [str(af.DBT_LOCKED_EXECUTABLE), *args], env=env, capture_output=True, text=True, timeout=300
+        [str(DBT_LOCKED_EXECUTABLE), *args], env=env, capture_output=True, text=True, timeout=300
     )
 
 

@@ -15,7 +15,7 @@ import duckdb
 def run_cli(home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "NEWINFRA_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-m", "newinfra.cli", *args],
+        [sys.executable, "-m", "pipeline.cli", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from dbt_rawdata import FIXTURE_PERIOD
 
-from newinfra.cli import main
+from pipeline.cli import main
 
 
 @pytest.fixture()

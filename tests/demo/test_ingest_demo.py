@@ -16,9 +16,9 @@ import pytest
 from demo import settings as S
 from demo.generate import generate, read_manifest
 from demo.scenario import build_scenario
-from newinfra.cli import main
 from newinfra.periods import add_months
 from newinfra.plan import load_plan
+from pipeline.cli import main
 
 SLICE_PERIODS = [add_months(S.LAST_PERIOD, -i) for i in (2, 1, 0)]
 

@@ -369,7 +369,7 @@ def _fail_a_blocking_check(settings: Settings) -> None:
 
 
 def test_refuses_when_a_blocking_check_failed_then_force_marks_the_cover_red(settings):
-    from newinfra.cli import main
+    from pipeline.cli import main
 
     _fail_a_blocking_check(settings)
     with pytest.raises(UserInputError) as err:
@@ -410,7 +410,7 @@ def test_refuses_a_period_without_quality_run(settings):
 
 
 def test_unknown_period_and_missing_marts_are_clear_errors(settings):
-    from newinfra.cli import main
+    from pipeline.cli import main
 
     with pytest.raises(UserInputError):
         build_package(settings, "2024-13")
@@ -478,7 +478,7 @@ def test_a_failed_build_leaves_the_published_package_untouched(settings, built, 
 
 
 def test_cli_json(settings, capsys):
-    from newinfra.cli import main
+    from pipeline.cli import main
 
     assert main(["report", "--period", PERIOD, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -491,7 +491,7 @@ def test_cli_builds_and_delivers(settings, smtp_server, monkeypatch, capsys):
     import email
     import email.policy
 
-    from newinfra.cli import main
+    from pipeline.cli import main
 
     port, inbox, _ = smtp_server
     monkeypatch.setenv("NEWINFRA_SMTP_HOST", "127.0.0.1")

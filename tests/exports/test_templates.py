@@ -161,7 +161,7 @@ def test_fill_template_types_values_and_projects(written, tmp_path):
 def test_cli_template(home):
     env = {**os.environ, "NEWINFRA_HOME": str(home)}
     out = subprocess.run(
-        [sys.executable, "-m", "newinfra.cli", "template", "--department", "省通信管理局", "--period", "2024-06", "--json"],
+        [sys.executable, "-m", "pipeline.cli", "template", "--department", "省通信管理局", "--period", "2024-06", "--json"],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
@@ -170,7 +170,7 @@ def test_cli_template(home):
     path = home / "templates" / "2024-06" / "CA_省通信管理局_2024-06_填报模板.xlsx"
     assert info["path"] == str(path) and path.exists()
     bad = subprocess.run(
-        [sys.executable, "-m", "newinfra.cli", "template", "--department", "不存在", "--period", "2024-06"],
+        [sys.executable, "-m", "pipeline.cli", "template", "--department", "不存在", "--period", "2024-06"],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert bad.returncode == 2 and "未知单位" in bad.stderr and "Traceback" not in bad.stderr

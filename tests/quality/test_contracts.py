@@ -760,7 +760,7 @@ def test_every_sector_mart_has_a_contract():
 def test_show_contract_prints_what_soda_verifies():
     path = CONTRACTS["newinfra/compute/fct_compute_progress"].path
     proc = subprocess.run(
-        [sys.executable, "-m", "newinfra.cli", "check", "--show-contract", str(path)],
+        [sys.executable, "-m", "pipeline.cli", "check", "--show-contract", str(path)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -30,16 +30,16 @@ def _run(home, *args: str) -> subprocess.CompletedProcess:
 def test_the_clean_demo_data_passes_every_blocking_check(home):
     steps = [
         ("-m", "demo.cli", "--through", LAST_PERIOD),
-        ("-m", "newinfra.cli", "load-projects", str(home / "demo" / "重大项目库.xlsx")),
-        ("-m", "newinfra.cli", "ingest"),
-        ("-m", "newinfra.cli", "fetch-public"),
-        ("-m", "newinfra.cli", "build", "--period", LAST_PERIOD),
+        ("-m", "pipeline.cli", "load-projects", str(home / "demo" / "重大项目库.xlsx")),
+        ("-m", "pipeline.cli", "ingest"),
+        ("-m", "pipeline.cli", "fetch-public"),
+        ("-m", "pipeline.cli", "build", "--period", LAST_PERIOD),
     ]
     for step in steps:
         proc = _run(home, *step)
         assert proc.returncode == 0, f"{step}: {proc.stderr[-2000:]}"
 
-    proc = _run(home, "-m", "newinfra.cli", "check", "--period", LAST_PERIOD, "--json")
+    proc = _run(home, "-m", "pipeline.cli", "check", "--period", LAST_PERIOD, "--json")
     run = json.loads(proc.stdout)
     problems = [
         f"{r['contract']}:{r['check_name']} {r['message']}"

@@ -40,7 +40,7 @@ def _cli(settings, *args: str, env_extra: dict | None = None) -> subprocess.Comp
     env["NEWINFRA_HOME"] = str(settings.home)
     env.update(env_extra or {})
     return subprocess.run(
-        [sys.executable, "-m", "newinfra.cli", "check", *args],
+        [sys.executable, "-m", "pipeline.cli", "check", *args],
         env=env,
         capture_output=True,
         text=True,

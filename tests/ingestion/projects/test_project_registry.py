@@ -14,9 +14,9 @@ if str(PROJECT_ROOT) not in sys.path:  # tests/ingestion would shadow the ingest
 
 from ingestion.projects import load_projects  # noqa: E402
 from ingestion.projects.helpers import parse_rows  # noqa: E402
-from newinfra.cli import main  # noqa: E402
 from newinfra.errors import UserInputError  # noqa: E402
 from newinfra.plan import load_plan  # noqa: E402
+from pipeline.cli import main  # noqa: E402
 
 HEADER = [
     "项目编号",

@@ -13,9 +13,9 @@ import pytest
 from demo import make_public_sources
 from ingestion.public_stats import fetch_sources, list_sources
 from newinfra import db
-from newinfra.cli import main
 from newinfra.errors import UserInputError
 from newinfra.settings import PROJECT_ROOT
+from pipeline.cli import main
 
 SYNTHETIC = "示例数据，非官方统计"
 

@@ -32,7 +32,7 @@ from ingestion.submissions import settings as S
 def run_cli(home: Path, *args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "NEWINFRA_HOME": str(home), **(env_extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "newinfra.cli", *args], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "pipeline.cli", *args], env=env, capture_output=True, text=True, timeout=300
     )
 
 

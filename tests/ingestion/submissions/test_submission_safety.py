@@ -89,7 +89,7 @@ def test_two_concurrent_ingests_both_land(settings, maker, home, tmp_path):
     env = {**os.environ, "NEWINFRA_HOME": str(home)}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "newinfra.cli", "ingest", str(path), "--department", dept, "--json"],
+            [sys.executable, "-m", "pipeline.cli", "ingest", str(path), "--department", dept, "--json"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
