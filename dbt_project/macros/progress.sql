@@ -55,11 +55,11 @@
 
 {#- a >= b with a small relative tolerance, so 0.65 reported meets 0.65 planned despite floating point. -#}
 {% macro at_least_tol(a, b) -%}
-    ({{ a }} >= {{ b }} - 1e-9 * greatest(1.0, abs({{ b }})))
+    (({{ a }}) >= ({{ b }}) - 1e-9 * greatest(1.0, abs(({{ b }}))))
 {%- endmacro %}
 
 {% macro at_most_tol(a, b) -%}
-    ({{ a }} <= {{ b }} + 1e-9 * greatest(1.0, abs({{ b }})))
+    (({{ a }}) <= ({{ b }}) + 1e-9 * greatest(1.0, abs(({{ b }}))))
 {%- endmacro %}
 
 {#- The plan's sectors (indicators.sector) with their Chinese names. -#}
