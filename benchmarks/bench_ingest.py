@@ -65,7 +65,8 @@ def _jobs(n: int) -> list[tuple[str, str, int]]:
 def _make(args: tuple[str, str, str, int, str]) -> str:
     """Write one filled template into landing/<dept>/; returns its path."""
     home, dept, period, revision, secret = args
-    from exports.templates import fill_template, template_rows, write_template
+    from demo.fill import fill_template
+    from ingestion.submissions.template import template_rows, write_template
     from newinfra.periods import due_date
     from newinfra.plan import load_plan
     from newinfra.settings import Settings

@@ -3,7 +3,7 @@
 Write mode: overwrite. Writes under ``out`` (default NEWINFRA_HOME):
 
 - ``landing/<folder>/<file>``: each department's monthly submission for every period it reports,
-  written through the real templates (``exports.templates.write_template`` then ``fill_template``,
+  written through the real templates (``ingestion.submissions.template.write_template`` then ``fill_template``,
   as a department would), then the scenario's mistakes typed in with openpyxl; the file's mtime is
   its received time (the ingester reads it as ``received_at``);
 - ``demo/重大项目库.xlsx``: the major-project library (load it with ``newinfra load-projects``);
@@ -229,9 +229,10 @@ def _csv_bytes(xlsx_path: Path) -> bytes:
 
 def render(job: Job, tmp_dir: Path) -> bytes:
     """One planned file, made the way a department makes it: the office's template
-    (``exports.templates.write_template``), filled in with openpyxl (``fill_template``), the
+    (``ingestion.submissions.template.write_template``), filled in with openpyxl (``fill_template``), the
     scenario's mistake typed in; CSV files are the filled sheet saved as CSV."""
-    from exports.templates import fill_template, write_template  # noqa: PLC0415
+    from demo.fill import fill_template  # noqa: PLC0415
+    from ingestion.submissions.template import write_template  # noqa: PLC0415
 
     f = job.planned
     template = tmp_dir / "template.xlsx"

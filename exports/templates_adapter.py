@@ -1,6 +1,6 @@
-"""Next period's department templates in the monthly package, through ``exports.templates``.
+"""Next period's department templates in the monthly package.
 
-The writer (``exports.templates.write_template``) belongs to the submissions part; this module only
+The writer (``ingestion.submissions.template.write_template``) belongs to the submissions part; this module only
 feeds it from the published marts (``ReportData.previous_values`` / ``projects_by_department``) and
 names the files ``<code>_<中文名>_<next period>_填报模板.xlsx``.
 """
@@ -18,7 +18,7 @@ def templates_writer(settings: Settings, data: ReportData) -> Callable[[Path], I
     """A function that writes every template into a folder and yields (department_code, path)."""
 
     def write_all(folder: Path) -> Iterator[tuple[str, Path]]:
-        from exports.templates import template_filename, write_template
+        from ingestion.submissions.template import template_filename, write_template
         from newinfra.plan import load_plan
 
         plan = load_plan()

@@ -1,6 +1,6 @@
 """`newinfra template` and `newinfra ingest`: department submissions from the command line.
 
-Thin: argument parsing and printing; the work is in ``exports.templates`` and ``ingestion.submissions``.
+Thin: argument parsing and printing; the work is in ``ingestion.submissions`` (``template``).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ def _resolve_department(plan, text: str) -> str:
 
 
 def _cmd_template(args: argparse.Namespace, settings: Settings) -> int:
-    from exports.templates import template_filename, write_template
     from ingestion.submissions import store
+    from ingestion.submissions.template import template_filename, write_template
     from newinfra import db
     from newinfra.periods import parse_period
     from newinfra.plan import load_plan
@@ -77,7 +77,7 @@ def _cmd_template(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _rows(plan, code):
-    from exports.templates import template_rows
+    from ingestion.submissions.template import template_rows
 
     return template_rows(plan, code)
 

@@ -1,6 +1,6 @@
 """Constants of the department submission: the template layout and the reasons for refusing input.
 
-The template writer (``exports/templates.py``) and the parser (``ingestion/submissions``) both import
+The template writer (``ingestion/submissions/template.py``) and the parser (``ingestion/submissions``) both import
 this module, so the sheet names, header texts, column keys and template version can never drift apart.
 Chinese for people (sheet names, headers, reasons), ASCII for machines (keys, codes).
 """

@@ -17,9 +17,10 @@ from newinfra.settings import PROJECT_ROOT
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from exports.templates import fill_template, template_rows, write_template  # noqa: E402
+from demo.fill import fill_template  # noqa: E402
 from ingestion.submissions import settings as S  # noqa: E402
 from ingestion.submissions.helpers import sign  # noqa: E402
+from ingestion.submissions.template import template_rows, write_template  # noqa: E402
 from newinfra.plan import Plan, load_plan  # noqa: E402
 
 PERIOD = "2024-06"

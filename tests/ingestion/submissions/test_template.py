@@ -1,4 +1,4 @@
-"""The department template: what the writer puts in it, read back with openpyxl, and fill_template."""
+"""The department template: what the writer puts in it, read back with openpyxl, and the demo's fill_template."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import sys
 import openpyxl
 import pytest
 
-from exports.templates import fill_template, template_filename, template_rows, write_template
+from demo.fill import fill_template
 from ingestion.submissions import settings as S
 from ingestion.submissions.helpers import signature_ok
+from ingestion.submissions.template import template_filename, template_rows, write_template
 from newinfra.errors import UserInputError
 from newinfra.plan import load_plan
 from newinfra.settings import Settings
