@@ -30,14 +30,15 @@ check failed in the period's latest quality run, or when the period has no quali
 unless ``force=True``; a forced package says so in red on the cover and the briefing, and
 ``is_forced`` is true in the manifest and in ops.report_publications.
 
-Determinism: the same published snapshot gives byte-identical files (the PDF excepted): the workbook's
-properties and every zip entry date are the period's last day (not the wall clock), and manifest.json's
-``generated_at`` is the snapshot's ``built_at`` from published/manifest.json (the wall-clock time of each
-build is ops.report_publications.published_at). Re-publishing unchanged data changes only the manifest.
+Determinism: the same published data gives byte-identical files, the PDF included: the workbook's
+properties, every zip entry date, the PDF's dates and manifest.json's ``generated_at`` are the
+explicit ``issued_on`` or else the period's last day, never the wall clock (the wall-clock time of
+each build is ops.report_publications.published_at). See docs/report.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,18 +47,21 @@ if TYPE_CHECKING:
     from newinfra.settings import Settings
 
 
-def build_package(settings: Settings, period: str, force: bool = False) -> PackageResult:
+def build_package(
+    settings: Settings, period: str, force: bool = False, issued_on: dt.date | None = None
+) -> PackageResult:
     """Build the monthly package of ``period`` (YYYY-MM) into NEWINFRA_HOME/exports/YYYY-MM/.
 
     Raises ``UserInputError`` (bilingual) when the quality gate refuses and ``force`` is false, or
     when the period is not in the published marts; ``PlatformError`` when the published marts or the
-    warehouse cannot be read. Returns a ``PackageResult``.
+    warehouse cannot be read. ``issued_on`` is the package's issue date (印发日期); every date in
+    the package comes from it or from the data, never from the clock. Returns a ``PackageResult``.
     """
     from exports.data import load_report_data
     from exports.package import record_publication, write_package
     from exports.templates_adapter import templates_writer
 
-    data = load_report_data(settings, period, force=force)
+    data = load_report_data(settings, period, force=force, issued_on=issued_on)
     result = write_package(
         settings, data, force_requested=force, templates_writer=templates_writer(settings, data)
     )

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 
 from newinfra.settings import Settings
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"印发日期应为 YYYY-MM-DD：{text!r} / the issue date must be YYYY-MM-DD"
+        ) from exc
 
 
 def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
@@ -13,7 +23,7 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from exports.helpers import period_label
     from exports.settings import STATUS_LABELS
 
-    result = build_package(settings, args.period, force=args.force)
+    result = build_package(settings, args.period, force=args.force, issued_on=args.issued_on)
     delivery = deliver(settings, result) if args.deliver else None
     if args.json:
         out = result.to_dict()
@@ -54,6 +64,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--period", required=True, help="报送期 YYYY-MM / the period, e.g. 2024-06")
     p.add_argument(
         "--force", action="store_true", help="越过质量门禁强制生成 / build despite the quality gate"
+    )
+    p.add_argument(
+        "--issued-on",
+        type=_date,
+        default=None,
+        help="印发日期 YYYY-MM-DD（不给则封面留空待填，文件日期取报送期末）/ the issue date",
     )
     p.add_argument("--deliver", action="store_true", help="生成后按 SMTP 设置发送邮件 / e-mail the package")
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")

@@ -496,7 +496,9 @@ def template_inputs(
     return departments, previous, projects
 
 
-def load_report_data(settings: Settings, period: str, force: bool = False) -> ReportData:
+def load_report_data(
+    settings: Settings, period: str, force: bool = False, issued_on: dt.date | None = None
+) -> ReportData:
     """Everything the package shows for ``period``; raises UserInputError when the gate refuses or
     the period is not in the published marts."""
     import duckdb
@@ -572,6 +574,7 @@ def load_report_data(settings: Settings, period: str, force: bool = False) -> Re
         revisions=revisions,
         next_period=next_period(period),
         notes=notes,
+        issued_on=issued_on,
         template_departments=departments,
         previous_values=previous,
         projects_by_department=dept_projects,

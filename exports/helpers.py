@@ -236,6 +236,15 @@ def fixed_timestamp(period: str) -> dt.datetime:
     return max(dt.datetime.combine(period_end(period), dt.time(0, 0)), ZIP_EPOCH)
 
 
+def package_timestamp(data) -> dt.datetime:
+    """The timestamp of a package's files (workbook properties, zip entries, PDF dates, manifest):
+    the explicit issue date (``--issued-on``) when given, else ``fixed_timestamp`` of the period."""
+    issued = getattr(data, "issued_on", None)
+    if issued is not None:
+        return max(dt.datetime.combine(issued, dt.time(0, 0)), ZIP_EPOCH)
+    return fixed_timestamp(data.period)
+
+
 def normalize_zip(data: bytes, stamp: dt.datetime) -> bytes:
     """Rewrite a zip (an .xlsx) so every entry carries ``stamp`` and fixed attributes: two runs over
     the same content give the same bytes. Entry order and contents are kept."""

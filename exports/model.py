@@ -125,7 +125,9 @@ class ReportData:
     revisions: list[dict[str, Any]] = field(default_factory=list)
     next_period: str = ""
     notes: list[str] = field(default_factory=list)
-    # Inputs of next period's department templates (exports.templates.write_template):
+    # The package's issue date (印发日期), given explicitly (``--issued-on``); None = not stated.
+    issued_on: dt.date | None = None
+    # Inputs of next period's department templates (ingestion.submissions.template.write_template):
     template_departments: list[str] = field(default_factory=list)
     previous_values: dict[tuple[str, str], float] = field(default_factory=dict)
     projects_by_department: dict[str, list[dict[str, Any]]] = field(default_factory=dict)

@@ -59,13 +59,11 @@ def package_dir(settings: Settings, period: str) -> Path:
 
 
 def generated_at(data: ReportData) -> str:
-    """The manifest's generated_at: the published snapshot's build time (``built_at`` of
-    published/manifest.json), not the wall clock, so building twice from one snapshot gives a
-    byte-identical package; without a snapshot time, the period's end. The wall-clock time of each
-    build is recorded in ops.report_publications.published_at."""
-    if data.snapshot_at is not None:
-        return data.snapshot_at.replace(microsecond=0).isoformat() + "Z"
-    return H.fixed_timestamp(data.period).isoformat() + "Z"
+    """The manifest's generated_at: the package's own date (the explicit ``--issued-on``, else the
+    period's last day), never the wall clock nor the transform's build time, so the same inputs give
+    the same bytes (docs/report.md). The wall-clock time of each build is recorded in
+    ops.report_publications.published_at."""
+    return H.package_timestamp(data).isoformat()
 
 
 def file_entry(root: Path, path: Path, kind: str, **extra: Any) -> dict[str, Any]:
@@ -91,9 +89,8 @@ def build_manifest(
         "period": data.period,
         "next_period": data.next_period,
         "generated_at": generated_at(data),
-        "generated_at_basis": "snapshot" if data.snapshot_at else "period_end",
+        "generated_at_basis": "issued_on" if data.issued_on else "period_end",
         "snapshot_id": data.snapshot_id,
-        "snapshot_published_at": data.snapshot_at.isoformat() + "Z" if data.snapshot_at else None,
         "is_forced": data.is_forced,
         "force_requested": force_requested,
         "quality": {
@@ -204,12 +201,12 @@ def write_package(
             if templates_writer is not None:
                 tdir = tmp / S.TEMPLATES_DIR
                 tdir.mkdir()
-                stamp = H.fixed_timestamp(data.period)
+                stamp = H.package_timestamp(data)
                 for code, path in templates_writer(tdir):
                     path.write_bytes(H.normalize_zip(path.read_bytes(), stamp))
                     files.append(file_entry(tmp, path, "template", department_code=code))
             if make_pdf:
-                pdf = convert_to_pdf(xlsx, tmp)
+                pdf = convert_to_pdf(xlsx, tmp, stamp=H.package_timestamp(data), mode=settings.report_pdf)
                 if pdf.status == "created" and pdf.path:
                     files.append(file_entry(tmp, tmp / pdf.path, "pdf"))
             else:

@@ -1,11 +1,21 @@
-"""Optional PDF of the workbook, through LibreOffice when ``soffice`` is on PATH (STACK.md).
+"""The PDF of the workbook, through LibreOffice when ``soffice`` is on PATH (STACK.md).
 
-Without LibreOffice the PDF is skipped and the manifest says so. LibreOffice stamps the PDF with
-its own creation time, so the PDF is the one file of a package that differs from run to run.
+``NEWINFRA_REPORT_PDF`` (settings.report_pdf): ``auto`` makes it when LibreOffice is installed and
+notes its absence otherwise; ``off`` never makes it (the tests, where each build would cost
+seconds); ``on`` always tries, and a missing LibreOffice is then a failure note.
+
+Determinism (docs/report.md): LibreOffice 7.x stamps the PDF with the wall clock (``/CreationDate``)
+and derives the trailer's ``/ID`` and ``/DocChecksum`` from it; it ignores ``SOURCE_DATE_EPOCH``.
+``fix_pdf_dates`` rewrites those fields in place, with the same byte length so the cross-reference
+offsets stay valid: the dates become the package's own timestamp (from the data), the ID and checksum
+an MD5 of the file with those fields blanked. The same workbook then gives the same PDF bytes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,12 +40,53 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert_to_pdf(xlsx: Path, out_dir: Path, soffice: str | None = None) -> PdfResult:
-    """Convert ``xlsx`` to ``out_dir/<stem>.pdf``; never raises (a failed conversion is a note)."""
+_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\(D:(\d{14})")
+_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
+_CHECKSUM = re.compile(rb"/DocChecksum\s*/([0-9A-Fa-f]+)")
+
+
+def fix_pdf_dates(pdf: bytes, stamp: dt.datetime) -> bytes:
+    """``pdf`` with every info date set to ``stamp`` and the trailer ID and checksum derived from the
+    content: byte-for-byte length preserving, so the xref table stays valid."""
+    when = stamp.strftime("%Y%m%d%H%M%S").encode("ascii")
+    out = bytearray(pdf)
+    for m in _DATE.finditer(pdf):
+        out[m.start(2) : m.end(2)] = when
+    blanked = bytearray(out)
+    spans = []
+    for m in _ID.finditer(pdf):
+        spans += [(m.start(1), m.end(1)), (m.start(2), m.end(2))]
+    for m in _CHECKSUM.finditer(pdf):
+        spans.append((m.start(1), m.end(1)))
+    for a, b in spans:
+        blanked[a:b] = b"0" * (b - a)
+    digest = hashlib.md5(bytes(blanked), usedforsecurity=False).hexdigest().upper().encode("ascii")
+    for a, b in spans:
+        n = b - a
+        out[a:b] = (digest * (n // len(digest) + 1))[:n]
+    return bytes(out)
+
+
+def convert_to_pdf(
+    xlsx: Path,
+    out_dir: Path,
+    soffice: str | None = None,
+    *,
+    stamp: dt.datetime | None = None,
+    mode: str = "auto",
+) -> PdfResult:
+    """Convert ``xlsx`` to ``out_dir/<stem>.pdf``; never raises (a failed conversion is a note).
+    With ``stamp``, the PDF's dates are that time (``fix_pdf_dates``)."""
+    if mode == "off":
+        return PdfResult(
+            "skipped",
+            "按设置 NEWINFRA_REPORT_PDF=off 未生成 PDF",
+            "PDF switched off (NEWINFRA_REPORT_PDF=off)",
+        )
     soffice = soffice or find_soffice()
     if not soffice:
         return PdfResult(
-            "skipped",
+            "failed" if mode == "on" else "skipped",
             "未安装 LibreOffice（soffice 不在 PATH 中），未生成 PDF",
             "LibreOffice (soffice) is not on PATH; no PDF made",
         )
@@ -64,4 +115,6 @@ def convert_to_pdf(xlsx: Path, out_dir: Path, soffice: str | None = None) -> Pdf
             f"PDF 转换失败（退出码 {proc.returncode}）：{' '.join(tail)}",
             f"PDF conversion failed (exit {proc.returncode})",
         )
+    if stamp is not None:
+        pdf.write_bytes(fix_pdf_dates(pdf.read_bytes(), stamp))
     return PdfResult("created", "已由 LibreOffice 生成 PDF", "PDF made with LibreOffice", pdf.name)

@@ -371,7 +371,7 @@ def build_workbook(data: ReportData, tables: list[Table], summary: dict[str, Any
     for table in tables:
         ws = wb.create_sheet(table.sheet)
         write_table(ws, table, cutoff)
-    stamp = H.fixed_timestamp(data.period)
+    stamp = H.package_timestamp(data)
     props = wb.properties
     props.title = f"{S.WORKBOOK_TITLE}（{H.period_label(data.period)}）"
     props.subject = f"数据快照 {data.snapshot_id}"
@@ -393,7 +393,7 @@ def workbook_bytes(wb: Workbook, stamp: dt.datetime) -> bytes:
 
 def render_workbook(data: ReportData, tables: list[Table], summary: dict[str, Any]) -> bytes:
     wb = build_workbook(data, tables, summary)
-    return workbook_bytes(wb, H.fixed_timestamp(data.period))
+    return workbook_bytes(wb, H.package_timestamp(data))
 
 
 __all__ = ["Column", "Table", "build_workbook", "put", "render_workbook", "workbook_bytes"]

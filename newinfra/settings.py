@@ -59,6 +59,16 @@ def _env_float(name: str, default: float) -> float:
         ) from exc
 
 
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = _env(name, default).strip().lower()
+    if raw not in choices:
+        raise UserInputError(
+            f"环境变量 {name} 只能取 {'/'.join(choices)}：{raw!r}",
+            f"env var {name} must be one of {'/'.join(choices)}: {raw!r}",
+        )
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -90,6 +100,14 @@ class Settings:
     # DuckDB's buffer pool (its own default is 80 % of RAM); larger sorts and joins spill to
     # <warehouse>.duckdb.tmp/. The dbt build reads the same variable (dbt_project/profiles.yml).
     duckdb_memory_limit: str = "3GB"
+    # The monthly package (docs/report.md): its PDF (auto = when LibreOffice is installed, off =
+    # never, on = always, a missing LibreOffice is then an error note) and the document fields
+    # printed on the cover; an empty field prints as a line to sign.
+    report_pdf: str = "auto"
+    report_org: str = ""
+    report_reviewer: str = ""
+    report_issuer: str = ""
+    report_contact: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -121,6 +139,11 @@ class Settings:
             http_min_delay_s=_env_float("NEWINFRA_HTTP_MIN_DELAY", 2.0),
             timezone=_env("NEWINFRA_TIMEZONE", "Asia/Shanghai"),
             duckdb_memory_limit=_env_memory("NEWINFRA_DUCKDB_MEMORY_LIMIT", "3GB"),
+            report_pdf=_env_choice("NEWINFRA_REPORT_PDF", "auto", ("auto", "on", "off")),
+            report_org=_env("NEWINFRA_REPORT_ORG", ""),
+            report_reviewer=_env("NEWINFRA_REPORT_REVIEWER", ""),
+            report_issuer=_env("NEWINFRA_REPORT_ISSUER", ""),
+            report_contact=_env("NEWINFRA_REPORT_CONTACT", ""),
         )
 
     # Paths under NEWINFRA_HOME -------------------------------------------------------------

@@ -22,6 +22,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 # Tests drop files into the landing folder and ingest them at once (the upload is complete): no settle
 # time, except where a test sets one (tests/ingestion/submissions/test_submission_ingest.py).
 os.environ.setdefault("NEWINFRA_LANDING_SETTLE_SECONDS", "0")
+# Packages built by tests skip the LibreOffice PDF (seconds per build); the tests of the PDF itself
+# render it once per session with NEWINFRA_REPORT_PDF=on (tests/exports/test_print.py).
+os.environ.setdefault("NEWINFRA_REPORT_PDF", "off")
 
 from newinfra.settings import Settings  # noqa: E402
 

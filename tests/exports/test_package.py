@@ -18,98 +18,17 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from report_fixtures import HOSTILE_PROJECT, LATE, MISSING, PERIOD
 
 from exports import build_package
 from exports import helpers as H
 from exports import settings as S
 from exports.package import verify_manifest
 from newinfra.errors import PlatformError, UserInputError
-from newinfra.settings import PROJECT_ROOT, Settings
-
-PERIOD = "2024-06"
-HOSTILE_PROJECT = "=cmd|' /C calc'!A0"
-LATE, MISSING = "CA", "HEALTH"
+from newinfra.settings import Settings
 
 
-# --- the pipeline, once per module ------------------------------------------------------------------
-def _load_raw(settings: Settings) -> None:
-    sys.path.insert(0, str(PROJECT_ROOT / "tests" / "dbt"))
-    try:
-        import dbt_rawdata as R
-    finally:
-        sys.path.pop(0)
-    from newinfra import db
-
-    with db.writer(settings) as con:
-        R.load_demo_raw(con, "2023-12", PERIOD)
-        # one department late, one missing in the report's month
-        con.execute(
-            "update raw.submission_files set received_at = ? where department_code = ? and period = ?",
-            [R.received(PERIOD, 12), LATE, PERIOD],
-        )
-        ids = [r[0] for r in con.execute(
-            "select file_id from raw.submission_files where department_code = ? and period = ?", [MISSING, PERIOD]
-        ).fetchall()]  # fmt: skip
-        for fid in ids:
-            con.execute("delete from raw.submission_values where file_id = ?", [fid])
-            con.execute("delete from raw.submission_files where file_id = ?", [fid])
-        # major projects (one with a name that a spreadsheet would run as a formula)
-        for code, name, total in (
-            ("XJ-2024-001", HOSTILE_PROJECT, 120e8),
-            ("XJ-2024-002", "贵安超算中心二期", 80e8),
-        ):
-            con.execute(
-                "insert into raw.project_registry values (?, ?, 'compute', 'BDB', 'GA', ?, 2022, 2024, null, ?)",
-                [code, name, total, dt.datetime(2022, 1, 5)],
-            )
-        fid = con.execute(
-            "select file_id from raw.submission_files where department_code = 'BDB' and period = ?", [PERIOD]
-        ).fetchone()[0]
-        for i, (code, month, cum) in enumerate((("XJ-2024-001", 2e8, 88e8), ("XJ-2024-002", 1e8, 30e8))):
-            R.insert_project(
-                con, file_id=fid, department="BDB", period=PERIOD, project_code=code, total_yuan=None,
-                this_month_yuan=month, cumulative_yuan=cum, row_number=100 + i, prefecture="GA",
-            )  # fmt: skip
-        con.execute("update raw.submission_files set rows_accepted = rows_accepted + 2, rows_total = rows_total + 2 "
-                    "where file_id = ?", [fid])  # fmt: skip
-        # May's report was published; then the broadband department revised a May figure
-        R.insert_publication(con, "2024-05", dt.datetime(2024, 6, 6, 2, 0))
-        may = dict(
-            con.execute(
-                "select indicator_id || '|' || prefecture_code, value from raw.submission_values v "
-                "join raw.submission_files f using (file_id) where f.department_code = 'CA' and f.period = '2024-05'"
-            ).fetchall()
-        )
-        rows = [(*k.split("|"), v) for k, v in may.items()]
-        rows = [(i, p, v + 500 if (i, p) == ("g5_base_stations", "GY") else v) for i, p, v in rows]
-        R.submit(con, "CA", "2024-05", rows, version=2, days_after_end=20, is_after_publication=True)
-        # the fixture writes raw rows directly; give them the content hash the loader would
-        cols = {r[0] for r in con.execute("describe raw.submission_files").fetchall()}
-        if "content_sha256" in cols:
-            con.execute(
-                "update raw.submission_files set content_sha256 = file_id where content_sha256 is null"
-            )
-
-
-@pytest.fixture(scope="module")
-def pipeline_home(seeded_home_template, tmp_path_factory) -> Path:
-    """A home with the raw fixture, built, published and checked for PERIOD (no package yet)."""
-    import quality
-    from newinfra import transform
-
-    home = tmp_path_factory.mktemp("report_pipeline") / "home"
-    shutil.copytree(seeded_home_template, home, ignore=shutil.ignore_patterns("dbt"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NEWINFRA_HOME", str(home))
-        settings = Settings.from_env()
-        _load_raw(settings)
-        transform.build(settings, period=PERIOD)
-        transform.publish_marts(settings)
-        run = quality.run_checks(settings, PERIOD)
-        assert not run.is_blocked, [f"{r.contract}:{r.check_name} {r.message}" for r in run.blocking_failures]
-    return home
-
-
+# --- the pipeline, once per session (tests/exports/conftest.py: pipeline_home) ----------------------------
 @pytest.fixture()
 def settings(pipeline_home, tmp_path, monkeypatch) -> Settings:
     """A private copy of the pipeline's home for one test (tests that change it stay apart)."""
@@ -154,7 +73,10 @@ def test_package_layout_and_manifest(settings, built):
     published = json.loads((settings.published / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["period"] == PERIOD and manifest["next_period"] == "2024-07"
     assert manifest["snapshot_id"] == published["snapshot_id"] == built.snapshot_id
-    assert manifest["generated_at"] == published["built_at"]
+    # the package's date is the period's last day (no --issued-on), never the clock or the build time
+    assert (
+        manifest["generated_at"] == "2024-06-30T00:00:00" and manifest["generated_at_basis"] == "period_end"
+    )
     assert manifest["is_forced"] is False
     assert verify_manifest(folder) == []
     # a template for every responsible department, for next period, named <code>_<中文名>_<period>_填报模板
