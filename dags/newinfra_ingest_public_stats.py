@@ -14,8 +14,9 @@ from typing import Any
 
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
-from dags.common.constants import DAG_INGEST_PUBLIC_STATS, POOL, RAW_PUBLIC_OBSERVATIONS_URI, START_DATE, TAGS
+from dags.common.constants import DAG_INGEST_PUBLIC_STATS, RAW_PUBLIC_OBSERVATIONS_URI, START_DATE, TAGS
 from dags.common.defaults import default_args, local_timezone, platform_settings
+from dags.common.queues import WAREHOUSE_WRITER
 from newinfra.results import summarize
 
 RAW_PUBLIC_OBSERVATIONS = Asset(RAW_PUBLIC_OBSERVATIONS_URI)
@@ -32,7 +33,7 @@ RAW_PUBLIC_OBSERVATIONS = Asset(RAW_PUBLIC_OBSERVATIONS_URI)
     doc_md=__doc__,
 )
 def newinfra_ingest_public_stats() -> None:
-    @task(pool=POOL)
+    @task(**WAREHOUSE_WRITER)
     def fetch() -> dict[str, Any]:
         """Fetch every declared source (the warehouse writer)."""
         from ingestion.public_stats import fetch_sources

@@ -14,8 +14,9 @@ from typing import Any
 
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
-from dags.common.constants import DAG_INGEST_SUBMISSIONS, POOL, RAW_SUBMISSIONS_URI, START_DATE, TAGS
+from dags.common.constants import DAG_INGEST_SUBMISSIONS, RAW_SUBMISSIONS_URI, START_DATE, TAGS
 from dags.common.defaults import default_args, local_timezone, platform_settings
+from dags.common.queues import WAREHOUSE_WRITER
 from newinfra.results import summarize
 
 RAW_SUBMISSIONS = Asset(RAW_SUBMISSIONS_URI)
@@ -32,7 +33,7 @@ RAW_SUBMISSIONS = Asset(RAW_SUBMISSIONS_URI)
     doc_md=__doc__,
 )
 def newinfra_ingest_submissions() -> None:
-    @task(pool=POOL)
+    @task(**WAREHOUSE_WRITER)
     def ingest_landing() -> dict[str, Any]:
         """Ingest every file in the landing folder (the warehouse writer)."""
         from ingestion.submissions import ingest_paths

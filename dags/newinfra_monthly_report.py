@@ -24,8 +24,9 @@ from typing import Any
 
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
-from dags.common.constants import DAG_MONTHLY_REPORT, POOL, REPORT_CRON, START_DATE, TAGS
+from dags.common.constants import DAG_MONTHLY_REPORT, REPORT_CRON, START_DATE, TAGS
 from dags.common.defaults import default_args, local_timezone, platform_settings
+from dags.common.queues import WAREHOUSE_WRITER
 from dags.common.schedule import report_period_from_context
 from newinfra.results import to_jsonable
 
@@ -57,7 +58,7 @@ def newinfra_monthly_report() -> None:
         print(f"报告期 / period: {period}")
         return period
 
-    @task(pool=POOL)
+    @task(**WAREHOUSE_WRITER)
     def refresh_marts(period: str) -> dict[str, Any]:
         """dbt build (the monthly series reaching the period) + the analysts' copy, so the package
         reads the data as it stands."""
@@ -70,7 +71,7 @@ def newinfra_monthly_report() -> None:
         summary.pop("output", None)  # dbt's log: in the task log, not in XCom
         return {"build": summary, "published": str(path)}
 
-    @task(pool=POOL, retries=0)
+    @task(**WAREHOUSE_WRITER, retries=0)
     def quality_gate(period: str) -> dict[str, Any]:
         """Stop here when a blocking quality check fails for the period."""
         from airflow.sdk.exceptions import AirflowFailException
@@ -90,7 +91,7 @@ def newinfra_monthly_report() -> None:
             )
         return summary
 
-    @task(pool=POOL)
+    @task(**WAREHOUSE_WRITER)
     def export_package(period: str, gate: dict[str, Any], params: Any = None) -> dict[str, Any]:
         """Build the month's package (xlsx, briefing, templates, manifest)."""
         from exports import build_package
@@ -101,7 +102,7 @@ def newinfra_monthly_report() -> None:
         print(f"报告包 / package: {summary}")
         return summary
 
-    @task(pool=POOL)
+    @task(**WAREHOUSE_WRITER)
     def deliver_package(period: str, package: dict[str, Any]) -> dict[str, Any]:
         """Deliver the package built by ``export_package``."""
         from exports import deliver, load_package

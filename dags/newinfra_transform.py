@@ -24,7 +24,6 @@ from airflow.sdk import Asset, dag, task
 from dags.common.constants import (
     DAG_TRANSFORM,
     MARTS_URI,
-    POOL,
     RAW_PUBLIC_OBSERVATIONS_URI,
     RAW_SUBMISSIONS_URI,
     START_DATE,
@@ -32,6 +31,7 @@ from dags.common.constants import (
 )
 from dags.common.cosmos_dbt import dbt_tasks
 from dags.common.defaults import default_args, platform_settings
+from dags.common.queues import WAREHOUSE_WRITER
 
 RAW_SUBMISSIONS = Asset(RAW_SUBMISSIONS_URI)
 RAW_PUBLIC_OBSERVATIONS = Asset(RAW_PUBLIC_OBSERVATIONS_URI)
@@ -51,7 +51,7 @@ MARTS = Asset(MARTS_URI)
 def newinfra_transform() -> None:
     dbt_build = dbt_tasks("dbt_build")
 
-    @task(pool=POOL)
+    @task(**WAREHOUSE_WRITER)
     def quality_checks() -> dict[str, Any]:
         """Run every Soda contract over the warehouse and record the results."""
         import logging
@@ -69,7 +69,7 @@ def newinfra_transform() -> None:
         print(f"质量检查 / quality: {summary}")
         return summary
 
-    @task(pool=POOL, outlets=[MARTS])
+    @task(**WAREHOUSE_WRITER, outlets=[MARTS])
     def publish() -> str:
         """Replace the analysts' read-only copy of the marts."""
         from newinfra.transform import publish as publish_copy

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dags.common.constants import DBT_LOCKED_EXECUTABLE, DBT_MANIFEST, POOL
+from dags.common.constants import DBT_LOCKED_EXECUTABLE, DBT_MANIFEST
+from dags.common.queues import WAREHOUSE_WRITER
 from newinfra.dbt import dbt_vars
 from newinfra.settings import DBT_PROJECT_DIR, Settings
 
@@ -55,7 +56,7 @@ def dbt_tasks(task_id: str = "dbt_build", mode: str = DBT_MODE_BUILD, **operator
         ),
         dbt_executable_path=str(DBT_LOCKED_EXECUTABLE),
         invocation_mode=InvocationMode.SUBPROCESS,
-        pool=POOL,
+        **WAREHOUSE_WRITER,
         **args,
     )
 
@@ -105,7 +106,7 @@ def _dbt_watcher_group(group_id: str, **operator_args: Any) -> Any:
             invocation_mode=InvocationMode.SUBPROCESS,
             dbt_executable_path=str(DBT_LOCKED_EXECUTABLE),
             dbt_project_path=DBT_PROJECT_DIR,
-            setup_operator_args={"pool": POOL},
+            setup_operator_args=dict(WAREHOUSE_WRITER),
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,

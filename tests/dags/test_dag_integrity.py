@@ -32,6 +32,7 @@ from dags.common.constants import (
 )
 from dags.common.cosmos_dbt import DBT_MODE_WATCHER, dbt_tasks
 from dags.common.notify import notify_failure
+from dags.common.queues import DEFAULT_QUEUE, WAREHOUSE_QUEUE
 from dags.common.schedule import (
     logical_date_for_period,
     report_period_for_interval,
@@ -127,6 +128,16 @@ def test_writers_hold_the_pool_and_nothing_else_does(bag):
         assert in_pool == writers, dag_id
 
 
+def test_writers_go_to_the_warehouse_queue_and_the_rest_to_default(bag):
+    """Under the CeleryExecutor the writers run on the one worker with the data volume (the
+    `warehouse` queue); every other task on any worker (docs/deploy.md)."""
+    for dag_id, writers in WRITERS.items():
+        queues = {t.task_id: t.queue for t in bag.dags[dag_id].tasks}
+        assert {t for t, q in queues.items() if q == WAREHOUSE_QUEUE} == writers, dag_id
+        others = {q for t, q in queues.items() if t not in writers}
+        assert others <= {DEFAULT_QUEUE}, dag_id
+
+
 def test_schedules_and_assets(bag):
     from airflow.sdk import Asset, CronTriggerTimetable
 
@@ -177,6 +188,7 @@ def test_the_watcher_alternative_renders_with_the_producer_first(bag):
     assert producer.pool == POOL and producer.dbt_executable_path == str(DBT_LOCKED_EXECUTABLE)
     sensors = [t for t in dag.tasks if t is not producer and not t.task_id.endswith("_done")]
     assert len(sensors) > 20 and all(t.pool != POOL for t in sensors)
+    assert producer.queue == WAREHOUSE_QUEUE and all(t.queue == DEFAULT_QUEUE for t in sensors)
     assert [t.task_id for t in dag.tasks if not t.upstream_task_ids] == [producer.task_id]
     roots = [t for t in sensors if t.upstream_task_ids == {producer.task_id}]
     assert roots and all(t.trigger_rule == "all_done" for t in roots)
