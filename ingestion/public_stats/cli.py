@@ -1,4 +1,6 @@
-"""`newinfra fetch-public [--source NAME ...] [--force] [--json]`: fetch the public statistics.
+"""`newinfra fetch-public [--source NAME ...] [--from-file FILE] [--force] [--json]`: fetch the public
+statistics. ``--from-file`` loads one named source from a saved copy of what its publisher serves
+(an easyquery answer, a web page, a release's xlsx), with the file recorded as its location.
 
 Exit code 0 when every source loaded, was unchanged or not modified; 1 when any source failed (the
 others still loaded: the summary says which).
@@ -16,7 +18,7 @@ def _cmd_fetch_public(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.public_stats import fetch_sources
     from ingestion.public_stats.settings import STATUS_LABELS
 
-    results = fetch_sources(settings, names=args.source or None, force=args.force)
+    results = fetch_sources(settings, names=args.source or None, force=args.force, from_file=args.from_file)
     if args.json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
         return 0 if all(r.ok for r in results) else 1
@@ -34,6 +36,8 @@ def _cmd_fetch_public(args: argparse.Namespace, settings: Settings) -> int:
                 f"  行数 rows: 共 total {r.rows_total} = 已映射 mapped {r.rows_loaded} + 未映射 unmapped "
                 f"{r.rows_unmapped}；新增 new {r.rows_new}，修订 changed {r.rows_changed}"
             )
+            if r.rows_skipped:
+                print(f"  范围外地区 outside the plan's area: {r.rows_skipped} 行 rows（keep_regions）")
         for group in r.unmapped:
             print(f"    未映射 {group['count']} 行：{group['reason_zh']} / {group['reason_en']}")
             for ex in group["examples"]:
@@ -43,6 +47,7 @@ def _cmd_fetch_public(args: argparse.Namespace, settings: Settings) -> int:
         if not r.ok:
             print(f"  错误：{r.error_zh}")
             print(f"  Error: {r.error_en}")
+            print("  上次成功采集的数据保留不变 / the last good version of this source stays as it was")
     n_failed = sum(1 for r in results if not r.ok)
     print(f"\n合计 {len(results)} 个数据源，失败 {n_failed} 个 / {len(results)} source(s), {n_failed} failed")
     return 0 if n_failed == 0 else 1
@@ -58,6 +63,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="NAME",
         help="只采集该数据源（可重复）/ only this source (repeatable)",
+    )
+    p.add_argument(
+        "--from-file",
+        metavar="FILE",
+        help="从保存的文件读取该数据源（需配合一个 --source）/ read the one --source from this saved file",
     )
     p.add_argument(
         "--force",

@@ -247,8 +247,8 @@ class Source(_Model):
                 f"format 应为 {' | '.join(FORMATS)}，收到 {fmt!r}",
                 f"format must be one of {FORMATS}, got {fmt!r}",
             )
-        if data.get("mapping") is None and fmt == "easyquery":
-            data["mapping"] = dict(EASYQUERY_MAPPING)
+        if fmt == "easyquery" and isinstance(data.get("mapping") or {}, dict):
+            data["mapping"] = {**EASYQUERY_MAPPING, **(data.get("mapping") or {})}  # codes zb/reg/sj
         if data.get("mapping") is None:
             raise ConfigError("缺少 mapping", "missing mapping")
         # indicators: label -> {indicator_id, unit, scale}, the source's unit/scale as defaults

@@ -84,6 +84,8 @@ def _is_blank(cells: list[Any]) -> bool:
     return all(cell_text(c) == "" for c in cells)
 
 
+_NOTE_STARTS = ("注：", "注:", "注 ", "注1", "说明：", "说明:", "资料来源", "数据来源")
+
 Merged = list[tuple[tuple[int, int], tuple[int, int]]]  # ((row0, col0), (row1, col1)), 0-based, inclusive
 
 _UNIT_IN_TEXT = re.compile(r"^(?P<name>.*?)\s*[（(]\s*(?:单位[:：]\s*)?(?P<unit>[^（）()]{1,12})\s*[）)]\s*$")
@@ -181,6 +183,11 @@ def _grid_to_table(grid: list[list[Any]], spec: TableSpec, where: str, merged: M
             continue
         if _is_blank(cells):
             ended = bool(rows)  # blank rows before the first data row are skipped
+            continue
+        texts = [t for t in (cell_text(c) for c in cells) if t]
+        if len(set(texts)) == 1 and texts[0].startswith(_NOTE_STARTS):
+            notes.append(texts[0])  # a 注/说明 row inside the table (one cell across): the table ends
+            ended = True
             continue
         record = {headers[i]: (cells[i] if i < len(cells) else None) for i in range(len(headers))}
         rows.append((number, record))

@@ -11,6 +11,10 @@ queue is empty the file is served normally. Modes:
 - ``"half"``: the first half of the file with an honest Content-Length (only the parser can tell);
 - ``"html"``: the file's bytes labelled ``text/html``.
 
+``server.files`` (path -> bytes) may be extended by a test (a fixture of a real publisher's format);
+``server.redirects`` (path -> path) answers 302 to another path, as a portal sending a client to
+its login page does.
+
 ETag/If-None-Match and Last-Modified/If-Modified-Since are honoured (304) when ``server.etags`` is on.
 Every request is logged in ``server.requests`` (path, headers). Nothing here talks to any address
 but 127.0.0.1.
@@ -45,6 +49,7 @@ TYPES = {
     ".csv": "text/csv; charset=utf-8",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".json": "application/json; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
 }
 
 
@@ -62,6 +67,13 @@ class _Handler(BaseHTTPRequestHandler):
             srv.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
             mode = srv.queue[path].popleft() if srv.queue[path] else "ok"
             body = srv.files.get(path)
+            target = srv.redirects.get(path)
+        if target is not None:
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if mode == "500":
             self._send(500, b"<html><body>Internal Server Error</body></html>", "text/html")
             return
@@ -117,6 +129,7 @@ class _Server(ThreadingHTTPServer):
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.queue: dict[str, collections.deque[str]] = collections.defaultdict(collections.deque)
         self.files = {f"/{p.name}": p.read_bytes() for p in DEMO_DIR.iterdir() if p.is_file()}
+        self.redirects: dict[str, str] = {}
         self.etags = True
 
     def handle_error(self, request, client_address):
