@@ -43,6 +43,7 @@ from demo.scenario import (
     department_values,
     project_rows,
 )
+from ingestion.common.sectors import SECTOR_LABELS_ZH
 from ingestion.submissions import settings as SI
 from newinfra.errors import UserInputError
 from newinfra.periods import add_months, due_date, month_index, parse_period, period_range
@@ -352,7 +353,7 @@ def project_library_bytes(plan: Plan, scenario: Scenario) -> bytes:
         row = {
             "project_code": p.project_code,
             "project_name": p.project_name,
-            "sector": SI.SECTOR_LABELS_ZH.get(p.sector, p.sector),
+            "sector": SECTOR_LABELS_ZH.get(p.sector, p.sector),
             "department": dept.name_zh if dept else p.department_code,
             "prefecture": pref.short_name_zh if pref else p.prefecture_code,
             "total_investment": _wan(p.total_investment_yuan),

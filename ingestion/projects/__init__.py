@@ -44,19 +44,19 @@ class LoadResult:
 
 def read_grid(data: bytes, name: str, settings) -> list[list[object]]:
     """The list's cells, from .xlsx (calamine, after the zip-bomb guard) or .csv."""
-    from ingestion.submissions import readers
-    from ingestion.submissions.helpers import Quarantine
+    from ingestion.common import files
+    from ingestion.common.reasons import Quarantine
     from newinfra.errors import UserInputError
 
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     try:
-        kind = readers.sniff(data, ext)
+        kind = files.sniff(data, ext)
         if kind == "csv":
             import csv
 
-            text, _ = readers.decode_csv(data)
+            text, _ = files.decode_csv(data)
             return [list(r) for r in csv.reader(io.StringIO(text, newline=""), strict=True)]
-        readers.inspect_zip(data, settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio)
+        files.inspect_zip(data, settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio)
         from python_calamine import CalamineWorkbook
 
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -73,10 +73,10 @@ def read_grid(data: bytes, name: str, settings) -> list[list[object]]:
 
 
 def load_projects(settings, path: str | Path, now: dt.datetime | None = None) -> LoadResult:
+    from ingestion.common.files import archive_relpath
     from ingestion.projects.helpers import parse_rows
-    from ingestion.submissions import write_atomic
-    from ingestion.submissions.helpers import archive_relpath
     from newinfra import db
+    from newinfra.atomic import write_new
     from newinfra.errors import UserInputError
     from newinfra.plan import load_plan
 
@@ -88,7 +88,7 @@ def load_projects(settings, path: str | Path, now: dt.datetime | None = None) ->
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     archive_rel = archive_relpath(sha, path.name)
-    write_atomic(settings.home / archive_rel, data)
+    write_new(settings.home / archive_rel, data)
     grid = read_grid(data, path.name, settings)
     rows, errors = parse_rows(grid, load_plan())
     if errors:

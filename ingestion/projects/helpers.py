@@ -5,8 +5,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from ingestion.common.cells import as_written, cell_text, column_letter, is_blank
+from ingestion.common.numbers import parse_number
 from ingestion.projects import settings as S
-from ingestion.submissions.helpers import as_written, cell_text, column_letter, is_blank, parse_number
 from newinfra.plan import Plan
 
 

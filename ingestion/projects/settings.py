@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingestion.submissions.settings import SECTOR_LABELS_ZH  # one list of sector labels for both
+from ingestion.common.sectors import SECTOR_LABELS_ZH  # one list of sector labels for every part
 
 # (key, Chinese header). Header cells may also be the ASCII keys.
 COLUMNS: tuple[tuple[str, str], ...] = (

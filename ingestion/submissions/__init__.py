@@ -39,13 +39,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ingestion.common.files import ARCHIVE_EXTENSIONS
 from ingestion.submissions import settings as S
+from newinfra.atomic import copy_new, write_new
 
 __all__ = ["FileResult", "ingest_paths", "summary_line"]
 
@@ -210,42 +211,12 @@ def collect(
 # --- Files on disk --------------------------------------------------------------------------------------------
 
 
-def write_atomic(target: Path, data: bytes, sync: bool = True) -> None:
-    """Write ``data`` to ``target`` via a temporary file and a rename; keep an existing target.
-
-    ``sync=False`` leaves the flush to the caller (the ingest syncs once per run, before it removes
-    anything from the landing folder)."""
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        if sync:
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, target)
-
-
 def _hash_stream(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _copy_atomic(source: Path, target: Path, sync: bool = True) -> None:
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with open(source, "rb") as src, open(tmp, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-        if sync:
-            dst.flush()
-            os.fsync(dst.fileno())
-    os.replace(tmp, target)
 
 
 def _finish(cand: Candidate) -> None:
@@ -296,20 +267,21 @@ def _prepare_file(
     """Read, hash and archive a file untouched; then, if ``parse`` (the zip limits) is given, parse it.
 
     Runs in this process or in a worker (parse ahead); pure apart from the archive write."""
+    from ingestion.common.files import archive_relpath, file_extension
+    from ingestion.common.reasons import Quarantine
     from ingestion.submissions import readers
-    from ingestion.submissions.helpers import Quarantine, archive_relpath, file_extension
 
     source = Path(path)
     ext = file_extension(source.name)
     if size > max_upload:
         sha = _hash_stream(source)
         archive_rel = archive_relpath(sha, source.name)
-        _copy_atomic(source, Path(home) / archive_rel, sync=False)
+        copy_new(source, Path(home) / archive_rel, sync=False)
         return _Prepared(sha, archive_rel, ext, True)
     data = source.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     archive_rel = archive_relpath(sha, source.name)
-    write_atomic(Path(home) / archive_rel, data, sync=False)
+    write_new(Path(home) / archive_rel, data, sync=False)
     outcome = None
     if parse is not None and data:
         try:
@@ -640,17 +612,16 @@ class _Run:
         folder = safe_path_part(ledger["sender_department_code"], S.UNKNOWN_SENDER)
         qdir = settings.quarantine / folder
         target = (
-            qdir
-            / f"{sha}.{ledger['file_format'] if ledger['file_format'] in S.ARCHIVE_EXTENSIONS else 'bin'}"
+            qdir / f"{sha}.{ledger['file_format'] if ledger['file_format'] in ARCHIVE_EXTENSIONS else 'bin'}"
         )
-        _copy_atomic(settings.home / ledger["archive_path"], target, sync=False)
+        copy_new(settings.home / ledger["archive_path"], target, sync=False)
         note = (
             f"{q.reason.zh}\n{q.reason.en}\n\ncode: {q.reason.code}\nfile: {ledger['original_name']}\n"
             f"sender: {cand.sender}\nreceived_at: {cand.received_at.isoformat()}Z\nsha256: {sha}\n"
         )
         reason_path = qdir / f"{sha}.reason.txt"
         if not reason_path.exists():
-            write_atomic(reason_path, note.encode("utf-8"), sync=False)
+            write_new(reason_path, note.encode("utf-8"), sync=False)
         claimed_period = (parsed.meta or {}).get(S.META_PERIOD, "") if parsed else ""
         period = ledger["period"] or (
             claimed_period.strip() if is_valid_period(claimed_period or "") else None

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ingestion.common.numbers import MONEY_SCALE
 from ingestion.submissions import settings as S
 from ingestion.submissions.helpers import as_written
 from newinfra.plan import Plan
@@ -592,8 +593,8 @@ def _projects(wb, head, projects: list[tuple]) -> None:
         ws.write_number(r, 0, p[idx["row_number"]])
         _text(ws, r, 1, p[idx["project_code"]])
         _text(ws, r, 2, p[idx["project_name"]])
-        ws.write_number(r, 3, p[idx["completed_this_month_yuan"]] / S.MONEY_SCALE)
-        ws.write_number(r, 4, p[idx["cumulative_completed_yuan"]] / S.MONEY_SCALE)
+        ws.write_number(r, 3, p[idx["completed_this_month_yuan"]] / MONEY_SCALE)
+        ws.write_number(r, 4, p[idx["cumulative_completed_yuan"]] / MONEY_SCALE)
         status = p[idx["project_status"]]
         _text(ws, r, 5, S.PROJECT_STATUSES.get(status, status))
     ws.freeze_panes(1, 0)

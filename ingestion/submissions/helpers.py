@@ -9,51 +9,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import math
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
+from ingestion.common.cells import as_written, cell_text, is_blank
+from ingestion.common.numbers import Number, format_range, parse_money_yuan, parse_number
+from ingestion.common.reasons import FILE_REASONS, Quarantine, Reason
 from ingestion.submissions import settings as S
 from newinfra.plan import Indicator, Plan
 
 # --- Reasons ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    zh: str
-    en: str
-
-
 def reason(code: str, **details: object) -> Reason:
     """The reason ``code`` with its Chinese and English text filled from ``details``."""
-    table = S.FILE_REASONS.get(code) or S.ROW_REASONS.get(code) or S.FLAG_REASONS.get(code)
+    table = FILE_REASONS.get(code) or S.ROW_REASONS.get(code) or S.FLAG_REASONS.get(code)
     if table is None:
         raise KeyError(code)
     zh, en = table
     return Reason(code, zh.format(**details), en.format(**details))
-
-
-class Quarantine(Exception):
-    """A file-level problem: the whole file goes to quarantine with this reason."""
-
-    def __init__(self, code: str, **details: object) -> None:
-        self.reason = reason(code, **details)
-        super().__init__(f"{code}: {self.reason.en}")
-
-    @classmethod
-    def of(cls, why: Reason) -> Quarantine:
-        q = cls.__new__(cls)
-        Exception.__init__(q, f"{why.code}: {why.en}")
-        q.reason = why
-        return q
-
-    def __reduce__(self):  # picklable (workers parse files and send the outcome back)
-        return (Quarantine.of, (self.reason,))
 
 
 # --- Signature ------------------------------------------------------------------------------------------
@@ -73,170 +49,6 @@ def signature_ok(
 
 
 # --- Cells --------------------------------------------------------------------------------------------------
-
-
-def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
-
-
-def as_written(value: object) -> str:
-    """A cell's value as the person wrote it, for the ledger and the feedback (15000.0 -> '15000')."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def cell_text(value: object) -> str:
-    """A code-like cell as text (codes may come back as numbers from Excel: 12.0 -> '12')."""
-    return as_written(value).strip()
-
-
-def column_letter(index: int) -> str:
-    """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    """'A' -> 0, 'AA' -> 26."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
-# --- Numbers ------------------------------------------------------------------------------------------------
-
-_MULTIPLIERS = {"": Decimal(1), "万": Decimal(10_000), "亿": Decimal(100_000_000), "万亿": Decimal(10**12)}
-_NUMBER = re.compile(
-    r"^(?P<sign>[+-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?(?P<exp>[eE][+-]?\d{1,3})?"
-    r"(?P<mult>万亿|万|亿)?(?P<pct>%)?$"
-)
-# Words and signs that make a number approximate or a range: never guessed.
-_AMBIGUOUS_MARKERS = (
-    "约", "大约", "近", "左右", "多", "余", "以上", "以下", "超过", "不到", "不足", "至少", "最多",
-    "~", "～", "至", "到", "或", "/", "±", "+-", "?", "？", "…",
-)  # fmt: skip
-_RANGE = re.compile(r"\d\s*[-—–]\s*\d")
-_SPACE_BETWEEN_DIGITS = re.compile(r"\d\s+\d")
-
-
-@dataclass(frozen=True)
-class Number:
-    """The result of reading a cell as a number: ``value`` or a rejection ``code``."""
-
-    value: float | None
-    code: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.code is None
-
-
-def _to_float(d: Decimal) -> float:
-    value = float(d)
-    # 0.655 * 100 -> 65.5, not 65.50000000000001
-    return float(f"{value:.12g}") if value != 0 else 0.0
-
-
-def parse_number(raw: object, unit: str = "", percent_format: bool = False) -> Number:
-    """Read a cell as a number in the indicator's base unit, or say why not.
-
-    Accepted: numbers; text that reads unambiguously as one number: "1,234", full-width "１２３",
-    "15万" (150000), "1.5亿", "65%" (65, only when the unit is %), the unit itself as a suffix ("15万个").
-    Rejected, never guessed: "约15万", "15-20", "1.2.3", "1,23", "十五", "15万%".
-    ``percent_format``: the cell is a number formatted as a percentage in Excel (0.65 shown as 65%).
-    """
-    is_percent_unit = unit.strip() == "%"
-    if is_blank(raw):
-        return Number(None, "empty_value")
-    if isinstance(raw, bool):
-        return Number(None, "not_a_number")
-    if isinstance(raw, int | float):
-        value = float(raw)
-        if not math.isfinite(value):
-            return Number(None, "not_a_number")
-        if percent_format:
-            if not is_percent_unit:
-                return Number(None, "percent_sign_not_allowed")
-            return Number(_to_float(Decimal(repr(value)) * 100))
-        return Number(value)
-    if not isinstance(raw, str):  # dates, times, durations
-        return Number(None, "not_a_number")
-    text = unicodedata.normalize("NFKC", raw).strip().replace("−", "-")
-    if text.startswith("="):
-        return Number(None, "formula_cell")
-    if _SPACE_BETWEEN_DIGITS.search(text):
-        return Number(None, "ambiguous_number")
-    text = re.sub(r"\s+", "", text)
-    suffix = unit.strip()
-    if suffix and suffix != "%" and text.endswith(suffix) and len(text) > len(suffix):
-        text = text[: -len(suffix)]
-    if any(marker in text for marker in _AMBIGUOUS_MARKERS) or _RANGE.search(text):
-        return Number(None, "ambiguous_number")
-    m = _NUMBER.match(text)
-    if not m:
-        return Number(None, "ambiguous_number" if any(ch.isdigit() for ch in text) else "not_a_number")
-    if m["pct"]:
-        if m["mult"] or m["exp"]:
-            return Number(None, "ambiguous_number")
-        if not is_percent_unit:
-            return Number(None, "percent_sign_not_allowed")
-    try:
-        number = Decimal(m["sign"] + m["int"].replace(",", "") + (m["frac"] or "") + (m["exp"] or ""))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        return Number(None, "not_a_number")
-    number *= _MULTIPLIERS[m["mult"] or ""]
-    value = _to_float(number)
-    if not math.isfinite(value):
-        return Number(None, "not_a_number")
-    return Number(value)
-
-
-def parse_money_yuan(raw: object, percent_format: bool = False) -> Number:
-    """A money cell of the project sheet, written in 万元, as yuan.
-
-    Plain numbers are 万元 (12.5 -> 125000 yuan). Text with an explicit 元 is read as written
-    ("1.5亿元" -> 150000000, "3000万元", "500元"); a bare 万/亿 without 元 is ambiguous in a 万元 column.
-    """
-    if percent_format:
-        return Number(None, "percent_sign_not_allowed")
-    if isinstance(raw, str):
-        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
-        if text.endswith("元") and not text.endswith("万元万元"):
-            return parse_number(text[:-1])
-        plain = parse_number(text)
-        if plain.ok and re.search(r"[万亿]", text):
-            return Number(None, "money_unit_ambiguous")
-        if not plain.ok:
-            return plain
-        return Number(_to_float(Decimal(repr(plain.value)) * Decimal(int(S.MONEY_SCALE))))
-    number = parse_number(raw)
-    if not number.ok:
-        return number
-    return Number(_to_float(Decimal(repr(number.value)) * Decimal(int(S.MONEY_SCALE))))
-
-
-def format_range(low: float | None, high: float | None) -> str:
-    if low is not None and high is not None:
-        return f"{low:g}–{high:g}"
-    if low is not None:
-        return f"≥ {low:g}"
-    if high is not None:
-        return f"≤ {high:g}"
-    return "—"
 
 
 def bounds_of(indicator: Indicator) -> tuple[float | None, float | None]:
@@ -608,15 +420,3 @@ def feedback_relpath(department: str, period: str | None, version: int | None, s
     per = period if period and re.fullmatch(r"\d{4}-\d{2}", period) else "unknown"
     tag = f"v{version}" if version else sha256[:8]
     return f"feedback/{dept}/{per}/反馈_{dept}_{per}_{tag}.xlsx"
-
-
-def archive_relpath(sha256: str, original_name: str) -> str:
-    ext = original_name.rsplit(".", 1)[-1].lower() if "." in original_name else ""
-    if ext not in S.ARCHIVE_EXTENSIONS:
-        ext = "bin"
-    return f"archive/{sha256[:2]}/{sha256}.{ext}"
-
-
-def file_extension(original_name: str) -> str:
-    ext = original_name.rsplit(".", 1)[-1].lower() if "." in original_name else ""
-    return ext if ext in S.ARCHIVE_EXTENSIONS else "bin"

@@ -59,7 +59,6 @@ PROJECT_COLUMNS: tuple[tuple[str, str], ...] = (
 PROJECT_INPUT_KEYS = ("completed_this_month", "cumulative_completed", "status", "note")
 PROJECT_REQUIRED_KEYS = ("project_code", "completed_this_month", "cumulative_completed", "status")
 PROJECT_MONEY_KEYS = ("total_investment", "completed_this_month", "cumulative_completed")
-MONEY_SCALE = 10_000.0  # the sheet's 万元 -> yuan
 
 # Layout of both data sheets: a title row, a hint row, then the header row; data below it.
 TITLE_ROW = 1
@@ -75,28 +74,8 @@ PROJECT_STATUSES: dict[str, str] = {
     "suspended": "暂停",
 }
 
-SECTOR_LABELS_ZH: dict[str, str] = {
-    "compute": "算力",
-    "broadband": "宽带网络",
-    "iot": "物联网",
-    "security": "网络安全",
-    "science_city": "科学城",
-    "transport": "智慧交通",
-    "water": "智慧水利",
-    "energy": "智慧能源",
-    "pipelines": "智慧管网",
-    "industry": "工业互联网",
-    "agriculture": "智慧农业",
-    "tourism": "智慧旅游",
-    "new_tech": "新技术基础设施",
-    "city": "智慧城市",
-    "health": "智慧医疗",
-    "innovation": "创新基础设施",
-    "overall": "综合",
-}
 
 # --- Files --------------------------------------------------------------------------------------------
-ARCHIVE_EXTENSIONS = ("xlsx", "csv")  # anything else is archived as .bin (and quarantined)
 CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")  # tried in this order, strict decoding
 # Files in a landing folder that are skipped (still being uploaded, editor lock files, our own notes).
 SKIP_PREFIXES = (".", "~$")
@@ -125,91 +104,6 @@ STATUS_WAITING = "waiting"
 # --- Reasons --------------------------------------------------------------------------------------------
 # code -> (Chinese, English). Placeholders are filled with str.format(**details).
 # File-level reasons put the whole file in quarantine; row-level reasons reject the row alone.
-FILE_REASONS: dict[str, tuple[str, str]] = {
-    "spoof_landing_root": (
-        "文件放在了接收目录的根目录，无法确认报送单位；请放入本单位目录 landing/<单位代码>/",
-        "file was put at the landing root, so its sender is unknown; use landing/<department_code>/",
-    ),
-    "sender_unknown": (
-        "无法确认报送单位（目录 {sender} 不是已知单位代码）",
-        "the sender is unknown (folder {sender} is not a known department code)",
-    ),
-    "spoof_department_mismatch": (
-        "文件元数据中的单位 {department} 与报送目录 {sender} 不一致，视为冒名报送",
-        "the file's metadata names department {department} but it came from {sender}: treated as a spoof",
-    ),
-    "file_too_large": (
-        "文件过大（{size} 字节，上限 {limit} 字节）",
-        "file too large ({size} bytes, limit {limit})",
-    ),
-    "empty_file": ("文件为空", "the file is empty"),
-    "unsupported_format": (
-        "不支持的文件类型（只接受 .xlsx 模板或 .csv）",
-        "unsupported file type (only the .xlsx template or .csv are accepted)",
-    ),
-    "legacy_or_encrypted": (
-        "文件是旧版 .xls 或设置了打开密码，请用下发的 .xlsx 模板另存（不加密码）",
-        "the file is a legacy .xls or password-protected; save it as the issued .xlsx template",
-    ),
-    "macro_enabled": (
-        "文件含有宏（VBA），出于安全原因不予接收",
-        "the file contains macros (VBA) and is refused for safety",
-    ),
-    "file_unreadable": (
-        "文件已损坏或不是有效的 .xlsx 文件：{detail}",
-        "the file is damaged or not a valid .xlsx: {detail}",
-    ),
-    "zip_bomb": (
-        "文件解压后过大（{uncompressed} 字节，压缩比 {ratio:.0f}），疑似压缩炸弹，不予处理",
-        "the file expands too much ({uncompressed} bytes, ratio {ratio:.0f}): refused as a zip bomb",
-    ),
-    "csv_encoding": (
-        "CSV 文件编码无法识别（只接受 UTF-8、带 BOM 的 UTF-8 或 GB18030）",
-        "CSV encoding not recognised (UTF-8, UTF-8 with BOM or GB18030 only)",
-    ),
-    "csv_malformed": ("CSV 文件格式错误：{detail}", "malformed CSV: {detail}"),
-    "metadata_missing": (
-        "缺少模板元数据（不是本平台下发的填报模板，或隐藏的元数据页被删除）",
-        "template metadata missing (not an issued template, or the hidden metadata sheet was removed)",
-    ),
-    "metadata_incomplete": (
-        "模板元数据不完整，缺少：{missing}",
-        "template metadata incomplete, missing: {missing}",
-    ),
-    "template_version_unsupported": (
-        "模板版本 {version} 不受支持（当前版本 {current}），请使用新下发的模板",
-        "template version {version} is not supported (current {current}); use the newly issued template",
-    ),
-    "department_unknown": (
-        "元数据中的单位代码 {department} 不存在",
-        "unknown department code in metadata: {department}",
-    ),
-    "period_invalid": (
-        "元数据中的报送期 {period} 无效（应为 YYYY-MM）",
-        "invalid period in metadata: {period} (expected YYYY-MM)",
-    ),
-    "period_in_future": (
-        "报送期 {period} 尚未开始，不能提前报送",
-        "period {period} has not started yet; it cannot be reported",
-    ),
-    "signature_mismatch": (
-        "模板签名与元数据不符（单位、报送期或模板版本被改动），请使用下发的原模板",
-        "the template signature does not match its metadata (department, period or version edited)",
-    ),
-    "sheet_missing": (
-        "缺少工作表“{sheet}”，请勿删除或改名模板中的工作表",
-        "sheet '{sheet}' is missing; do not delete or rename the template's sheets",
-    ),
-    "header_mismatch": (
-        "工作表“{sheet}”的表头被改动，缺少列：{missing}",
-        "the header of sheet '{sheet}' was changed; missing columns: {missing}",
-    ),
-    "too_many_rows": (
-        "工作表“{sheet}”行数过多（{rows} 行，上限 {limit} 行）",
-        "sheet '{sheet}' has too many rows ({rows}, limit {limit})",
-    ),
-    "no_rows": ("文件中没有任何数据行", "the file has no data rows"),
-}
 
 ROW_REASONS: dict[str, tuple[str, str]] = {
     "formula_cell": (

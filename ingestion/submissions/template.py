@@ -27,6 +27,8 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from ingestion.common.numbers import MONEY_SCALE
+from ingestion.common.sectors import SECTOR_LABELS_ZH
 from ingestion.submissions import settings as S
 from ingestion.submissions.helpers import ProjectInfo, bounds_of, sign
 from newinfra.errors import UserInputError
@@ -322,7 +324,7 @@ def _project_sheet(wb, fmt, plan: Plan, code: str, period: str, projects: list[P
         ("全省" if p.level == "province" else p.short_name_zh) for p in plan.prefectures.values()
     ]
     statuses = list(S.PROJECT_STATUSES.values())
-    sectors = list(S.SECTOR_LABELS_ZH.values())
+    sectors = list(SECTOR_LABELS_ZH.values())
     first = S.FIRST_DATA_ROW - 1
     row = first
     for project in projects:
@@ -331,11 +333,11 @@ def _project_sheet(wb, fmt, plan: Plan, code: str, period: str, projects: list[P
         ws.write_string(row, col["project_code"], project.project_code, fmt["label"])
         ws.write_string(row, col["project_name"], project.project_name, fmt["label"])
         ws.write_string(
-            row, col["sector"], S.SECTOR_LABELS_ZH.get(project.sector, project.sector), fmt["label"]
+            row, col["sector"], SECTOR_LABELS_ZH.get(project.sector, project.sector), fmt["label"]
         )
         ws.write_string(row, col["prefecture"], pref_name, fmt["label"])
         ws.write_number(
-            row, col["total_investment"], project.total_investment_yuan / S.MONEY_SCALE, fmt["label"]
+            row, col["total_investment"], project.total_investment_yuan / MONEY_SCALE, fmt["label"]
         )
         for key in ("completed_this_month", "cumulative_completed", "status"):
             ws.write_blank(row, col[key], None, fmt["input"])

@@ -6,18 +6,10 @@ import datetime as dt
 
 import pytest
 
-from ingestion.submissions.helpers import (
-    archive_relpath,
-    as_written,
-    column_index,
-    column_letter,
-    feedback_relpath,
-    parse_money_yuan,
-    parse_number,
-    safe_path_part,
-    sign,
-    signature_ok,
-)
+from ingestion.common.cells import as_written, column_index, column_letter
+from ingestion.common.files import archive_relpath
+from ingestion.common.numbers import parse_money_yuan, parse_number
+from ingestion.submissions.helpers import feedback_relpath, safe_path_part, sign, signature_ok
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from submission_helpers import PERIOD
 
+from ingestion.common.reasons import FILE_REASONS
 from ingestion.submissions import settings as S
 from ingestion.submissions.helpers import (
     AcceptedProject,
@@ -233,7 +234,7 @@ def test_metadata_rules_in_order(name, m, sender, code):
 
 
 def test_every_reason_has_both_languages():
-    for table in (S.FILE_REASONS, S.ROW_REASONS, S.FLAG_REASONS):
+    for table in (FILE_REASONS, S.ROW_REASONS, S.FLAG_REASONS):
         for code, (zh, en) in table.items():
             assert code.isascii() and zh and en
             assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), code
