@@ -58,8 +58,9 @@ test: $(STAMP) dbt-parse system-deps ## Set up and run every test (slow ones inc
 test-fast: $(STAMP) ## Tests without the slow ones (real scheduler, Chromium)
 	$(BIN)/pytest -q -m "not slow"
 
-lint: $(STAMP) dbt-parse ## ruff (with Airflow's AIR rules), sqlfluff over the dbt models, dbt parse
+lint: $(STAMP) dbt-parse ## ruff (with Airflow's AIR rules), the import layers (lint-imports), sqlfluff, dbt parse
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff format --check .
 	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/sqlfluff lint models tests/generic macros
 
