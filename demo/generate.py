@@ -43,6 +43,7 @@ from demo.scenario import (
     department_values,
     project_rows,
 )
+from ingestion.common.numbers import MONEY_SCALE
 from ingestion.common.sectors import SECTOR_LABELS_ZH
 from ingestion.submissions import settings as SI
 from newinfra.errors import UserInputError
@@ -280,7 +281,7 @@ def _progress_row(row: dict) -> dict:
 
 
 def _wan(yuan: float) -> int | float:
-    value = yuan / SI.MONEY_SCALE
+    value = yuan / MONEY_SCALE
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
