@@ -413,7 +413,7 @@ def test_a_broken_worker_pool_changes_nothing(settings, maker, seeded_home_templ
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    import ingestion.submissions as submissions
+    from ingestion.submissions import bulk
 
     made = []
 
@@ -422,7 +422,7 @@ def test_a_broken_worker_pool_changes_nothing(settings, maker, seeded_home_templ
         context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(workers, mp_context=context, initializer=sys.exit, initargs=(3,))
 
-    monkeypatch.setattr(submissions, "_make_pool", broken_pool)
+    monkeypatch.setattr(bulk, "make_pool", broken_pool)
     outcomes = _compare_with_one_process(settings, maker, seeded_home_template, tmp_path, workers=1)
     assert made == [1]  # the broken pool was used
     assert outcomes[0] == outcomes[1]
@@ -432,7 +432,7 @@ def test_a_worker_task_reports_each_files_failure_alone(settings, maker, tmp_pat
     """One file of a worker's batch that fails does not take the others with it."""
     import datetime as dt
 
-    from ingestion.submissions import _feedback_many, _prepare_many
+    from ingestion.submissions.bulk import feedback_many, prepare_many
 
     good = maker.filled()
     limits = (settings.max_xlsx_uncompressed_bytes, settings.max_xlsx_ratio)
@@ -440,7 +440,7 @@ def test_a_worker_task_reports_each_files_failure_alone(settings, maker, tmp_pat
         (str(good), good.stat().st_size, str(settings.home), settings.max_upload_bytes, limits, False),
         (str(tmp_path / "gone.xlsx"), 10, str(settings.home), settings.max_upload_bytes, limits, False),
     ]
-    prepared, missing = _prepare_many(jobs)
+    prepared, missing = prepare_many(jobs)
     assert prepared.outcome[0] == "ok" and prepared.sha == hashlib.sha256(good.read_bytes()).hexdigest()
     assert isinstance(missing, FileNotFoundError)
 
@@ -452,7 +452,7 @@ def test_a_worker_task_reports_each_files_failure_alone(settings, maker, tmp_pat
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("x")
     ok_path = tmp_path / "fb" / "ok.xlsx"
-    failed = _feedback_many(
+    failed = feedback_many(
         [(blocker / "x.xlsx", ledger, [], [], []), (ok_path, ledger, [], [], [])], settings.timezone
     )
     assert failed == [0]

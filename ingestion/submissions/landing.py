@@ -1,0 +1,129 @@
+"""The landing folder: which files to take (settled, not temporary), who sent them, when they arrived,
+and taking a handled file out of the folder at the end of a run (the archive keeps the bytes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.submissions import settings as S
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    sender: str  # department code, '_root' (landing root) or '_unknown'
+    in_landing: bool
+    received_at: dt.datetime  # naive UTC
+    size: int
+    mtime_ns: int
+
+
+def _skipped(name: str) -> bool:
+    return (
+        name.startswith(S.SKIP_PREFIXES)
+        or name.lower().endswith(S.SKIP_SUFFIXES)
+        or name.endswith(".reason.txt")
+    )
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _received_at(st: os.stat_result, now: dt.datetime) -> dt.datetime:
+    """The file's modification time (when it was put into the landing folder), capped at now; UTC."""
+    return min(_EPOCH + dt.timedelta(microseconds=st.st_mtime_ns // 1000), now)
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _sender_for(path: Path, landing: Path) -> str:
+    rel = path.resolve().relative_to(landing.resolve())
+    return S.LANDING_ROOT_SENDER if len(rel.parts) == 1 else rel.parts[0]
+
+
+def _walk(folder: Path, follow_links: bool) -> list[Path]:
+    out = []
+    for root, dirs, files in os.walk(folder, followlinks=follow_links):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            p = Path(root) / name
+            if _skipped(name) or (not follow_links and p.is_symlink()):
+                continue
+            out.append(p)
+    return out
+
+
+def collect(
+    settings, paths: list[Path] | None, department: str | None, now: dt.datetime
+) -> tuple[list[Candidate], list[Candidate]]:
+    """The files to ingest, oldest arrival first (so versions follow arrival order), and the landing
+    files left for the next run because they changed less than ``settings.landing_settle_s`` ago (an
+    upload may still be writing them). Files named by hand (``paths``) are taken as they are."""
+    landing = settings.landing
+    found: list[tuple[Path, str, bool]] = []
+    walked = paths is None
+    if walked:
+        root = landing / department if department else landing
+        if root.exists():
+            # a department cannot point us at other files: no links followed, so every path found is
+            # under the landing folder as written, and the sender is its first folder
+            for p in _walk(root, follow_links=False):
+                rel = p.relative_to(landing).parts
+                found.append((p, department or (S.LANDING_ROOT_SENDER if len(rel) == 1 else rel[0]), True))
+    else:
+        for given in paths:
+            given = Path(given)
+            files = _walk(given, follow_links=True) if given.is_dir() else [given]
+            for p in files:
+                in_landing = _is_within(p, landing)
+                if department:
+                    sender = department
+                elif in_landing:
+                    sender = _sender_for(p, landing)
+                else:
+                    sender = S.UNKNOWN_SENDER
+                found.append((p, sender, in_landing))
+    out = []
+    seen = set()
+    for p, sender, in_landing in found:
+        key = str(p) if walked else str(p.resolve())  # a walk without links meets each file once
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            continue
+        out.append(Candidate(p, sender, in_landing, _received_at(st, now), st.st_size, st.st_mtime_ns))
+    out.sort(key=lambda c: (c.received_at, c.sender, c.path.name, str(c.path)))
+    if not walked or settings.landing_settle_s <= 0:
+        return out, []
+    # modified within the settle time (a future mtime is taken as it is, capped at now, as always)
+    settled_before = now - dt.timedelta(seconds=settings.landing_settle_s)
+    unsettled = [
+        c for c in out if settled_before < _EPOCH + dt.timedelta(microseconds=c.mtime_ns // 1000) <= now
+    ]
+    waiting = {id(c) for c in unsettled}
+    return [c for c in out if id(c) not in waiting], unsettled
+
+
+def take_from_landing(cand: Candidate) -> None:
+    """Take a handled file out of the landing folder (the archive holds the permanent copy), unless
+    it changed while we worked on it: then it is a new arrival for the next run."""
+    if not cand.in_landing:
+        return
+    try:
+        st = cand.path.stat()
+    except FileNotFoundError:
+        return
+    if st.st_mtime_ns == cand.mtime_ns and st.st_size == cand.size:
+        cand.path.unlink(missing_ok=True)
