@@ -79,8 +79,9 @@ class FakeClock:
 
 def test_lines_every_n_items_with_rate_and_eta_from_the_clock():
     stream, clock = io.StringIO(), FakeClock()
-    p = Progress("月份", 10, unit="months", mode="lines", stream=stream, every_items=4, every_seconds=None,
-                 clock=clock)
+    p = Progress(
+        "月份", 10, unit="months", mode="lines", stream=stream, every_items=4, every_seconds=None, clock=clock
+    )
     for _ in range(10):
         clock.now += 2.0  # 2 s per month: 0.5/s, 5 months left after 5 -> 10 s
         p.advance(item="x")
