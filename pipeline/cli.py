@@ -52,20 +52,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pipeline import guard
+
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
         settings = Settings.from_env()
-        return int(args.func(args, settings) or 0)
+        guard.check_secrets(args.command, settings)
+        code = int(args.func(args, settings) or 0)
+        sys.stdout.flush()
+        return code
     except NewinfraError as exc:
         print(f"错误：{exc.message_zh}\nError: {exc.message_en}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # the reader went away (`newinfra ingest | head -1`): docs/operations.md
+        guard.quiet_stdout()
+        return guard.EXIT_SIGPIPE
     except KeyboardInterrupt:
-        print("已中断 / interrupted", file=sys.stderr)
-        return 130
+        guard.say_interrupted()
+        return guard.EXIT_SIGINT
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ os.environ.setdefault("NEWINFRA_LANDING_SETTLE_SECONDS", "0")
 # Packages built by tests skip the LibreOffice PDF (seconds per build); the tests of the PDF itself
 # render it once per session with NEWINFRA_REPORT_PDF=on (tests/exports/test_print.py).
 os.environ.setdefault("NEWINFRA_REPORT_PDF", "off")
+# A real-looking template key: outside a demo home `newinfra` refuses the demo's default key
+# (pipeline/guard.py); tests run as production would.
+os.environ.setdefault("NEWINFRA_TEMPLATE_SECRET", "tests-only-template-key-4c1f9b2e7a")
 
 from newinfra.settings import Settings  # noqa: E402
 
