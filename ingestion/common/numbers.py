@@ -6,7 +6,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from ingestion.common.cells import is_blank
 
@@ -32,6 +32,8 @@ class Number:
 
     value: float | None
     code: str | None = None
+    # the number exactly as written (text parsed as Decimal, never rounded): bounds are checked on it
+    exact: Decimal | None = None
 
     @property
     def ok(self) -> bool:
@@ -39,9 +41,10 @@ class Number:
 
 
 def _to_float(d: Decimal) -> float:
+    """The nearest double to ``d`` (Decimal arithmetic is exact: 0.655 * 100 is 65.5, with no binary
+    residue to round away; rounding to fewer digits would store a number nobody wrote)."""
     value = float(d)
-    # 0.655 * 100 -> 65.5, not 65.50000000000001
-    return float(f"{value:.12g}") if value != 0 else 0.0
+    return value if value != 0 else 0.0
 
 
 def parse_number(raw: object, unit: str = "", percent_format: bool = False) -> Number:
@@ -64,8 +67,9 @@ def parse_number(raw: object, unit: str = "", percent_format: bool = False) -> N
         if percent_format:
             if not is_percent_unit:
                 return Number(None, "percent_sign_not_allowed")
-            return Number(_to_float(Decimal(repr(value)) * 100))
-        return Number(value)
+            exact = Decimal(repr(value)) * 100
+            return Number(_to_float(exact), exact=exact)
+        return Number(value, exact=Decimal(repr(value)))
     if not isinstance(raw, str):  # dates, times, durations
         return Number(None, "not_a_number")
     text = unicodedata.normalize("NFKC", raw).strip().replace("−", "-")
@@ -91,11 +95,16 @@ def parse_number(raw: object, unit: str = "", percent_format: bool = False) -> N
         number = Decimal(m["sign"] + m["int"].replace(",", "") + (m["frac"] or "") + (m["exp"] or ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         return Number(None, "not_a_number")
-    number *= _MULTIPLIERS[m["mult"] or ""]
-    value = _to_float(number)
+    with localcontext() as exact_context:  # exact: enough digits for every digit written
+        exact_context.prec = len(text) + 20
+        number *= _MULTIPLIERS[m["mult"] or ""]
+    try:
+        value = _to_float(number)
+    except OverflowError:  # pragma: no cover - float() of a huge Decimal gives inf, not an error
+        value = math.inf
     if not math.isfinite(value):
         return Number(None, "not_a_number")
-    return Number(value)
+    return Number(value, exact=number)
 
 
 def parse_money_yuan(raw: object, percent_format: bool = False) -> Number:

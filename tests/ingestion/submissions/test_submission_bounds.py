@@ -30,3 +30,16 @@ def test_every_indicator_has_an_upper_bound_from_the_plan():
             assert (low, high) == (0, 1), row["indicator_id"]
         else:
             assert 0 <= low < high, row["indicator_id"]
+
+
+def test_text_numbers_are_parsed_exactly():
+    from decimal import Decimal
+
+    from ingestion.common.numbers import parse_number
+
+    forty = "1234567890123456789012345678901234567890"
+    assert parse_number(forty).exact == Decimal(forty)  # was rounded to 1.23456789012e+39
+    assert parse_number(forty + "万").exact == Decimal(forty + "0000")
+    assert parse_number("999999999999.5").value == 999999999999.5  # 13 digits kept (was 1e12)
+    assert parse_number(0.655, "%", percent_format=True).value == 65.5
+    assert parse_number("1,234").exact == Decimal(1234)
