@@ -26,6 +26,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -33,8 +34,9 @@ import duckdb
 
 from newinfra import db
 from newinfra.db import quote_identifier, sql_literal
-from newinfra.dbt import dbt_vars, run_dbt
+from newinfra.dbt import NodeEvent, dbt_vars, run_dbt
 from newinfra.errors import PlatformError
+from newinfra.progress import Progress
 from newinfra.settings import Settings
 
 PUBLISHED_DB = "marts.duckdb"
@@ -123,18 +125,34 @@ def build(
     *,
     period: str | None = None,
     check: bool = True,
+    progress: Callable[..., Progress] | None = None,
 ) -> BuildResult:
     """Run ``dbt build`` (optionally ``--select``) under the warehouse write lock.
 
     ``period`` ('YYYY-MM') makes the monthly series reach at least that month even when no
     submission for it has arrived yet. Raises :class:`PlatformError` when a model or test fails
-    (unless ``check=False``; then the result says ``ok=False``)."""
+    (unless ``check=False``; then the result says ``ok=False``). ``progress`` (a
+    ``newinfra.progress`` factory) shows each node as dbt finishes it."""
     args = ["build", "--vars", json.dumps(dbt_vars(settings, period))]
     if select:
         args += ["--select", select]
     started = time.time()
     with db.write_lock(settings):
-        result = run_dbt(settings, *args, check=False)
+        if progress is None:
+            result = run_dbt(settings, *args, check=False)
+        else:
+            shown: list[Progress] = []
+
+            def on_node(event: NodeEvent) -> None:
+                if not shown:  # dbt tells the number of nodes with the first one
+                    shown.append(progress("dbt build", event.total, unit="节点 nodes", every_seconds=5.0))
+                shown[0].advance(item=event.name.split(".")[-1], counts={event.status: 1})
+
+            try:
+                result = run_dbt(settings, *args, check=False, on_node=on_node)
+            finally:
+                for bar in shown:
+                    bar.close()
     elapsed = time.time() - started
     counts, failures = _read_run_results(settings, started)
     outcome = BuildResult(

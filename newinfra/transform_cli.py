@@ -9,9 +9,11 @@ from newinfra.settings import Settings
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from newinfra.progress import progress_factory
     from newinfra.transform import build, publish_marts
 
-    result = build(settings, args.select, period=args.period)
+    progress = progress_factory(quiet=args.quiet or args.json)
+    result = build(settings, args.select, period=args.period, progress=progress)
     published = None if args.no_publish else publish_marts(settings)
     if args.json:
         data = result.to_dict()
@@ -69,6 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--period", help="报告期 YYYY-MM：序列至少延伸到该月 / series reach at least this month")
     p.add_argument("--no-publish", action="store_true", help="只构建，不发布分析副本 / build only")
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")
+    p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
     p.set_defaults(func=_cmd_build)
     p = sub.add_parser(
         "publish",

@@ -6,6 +6,12 @@ dbt build, publish the analysts' copy, the quality gate for the period, the pack
 It is the backfill / re-run of a month from the command line: the package reflects the data as it
 stands now (``--force`` replaces a package that was already published).
 
+``newinfra run --from 2022-01 --to 2024-12`` runs that cycle month by month in order (a backfill in
+one command): it stops at the first month whose blocking checks fail (``--force`` goes on, and
+replaces published packages), shows a progress bar or plain progress lines, prints one summary table
+at the end, and records each finished month under ``NEWINFRA_HOME/state/run_range.json`` so that
+``--resume`` after an interruption starts at the first month not yet done. See docs/operations.md.
+
 ``newinfra airflow-cycle --period 2024-06`` runs the four DAGs with ``airflow dags test`` (no
 scheduler, a SQLite metadata DB under ``NEWINFRA_HOME/airflow``, the pool created), with the
 logical date whose monthly report is that period (2024-07-06), printing each DAG's outcome.
@@ -70,9 +76,11 @@ def run_cycle(
     force: bool = False,
     ingest: bool = True,
     deliver: bool = True,
+    progress: Callable[..., Any] | None = None,
 ) -> CycleResult:
     """The monthly cycle for ``period`` in this process. Stops at the first failing step; a blocked
-    quality gate is a failed step (nothing exported), as in the DAG."""
+    quality gate is a failed step (nothing exported), as in the DAG. ``progress`` (a
+    ``newinfra.progress`` factory) shows the long steps item by item."""
     from newinfra.errors import NewinfraError, PlatformError
     from newinfra.periods import parse_period
     from newinfra.results import summarize
@@ -93,12 +101,19 @@ def run_cycle(
             _timed(steps, "fetch_public", "获取公开统计", lambda: summarize(fetch_sources(settings)))
         from newinfra.transform import build, publish
 
-        _timed(steps, "build", "dbt 构建", lambda: build(settings, period=period))
+        _timed(steps, "build", "dbt 构建", lambda: build(settings, period=period, progress=progress))
         _timed(steps, "publish", "发布分析副本", lambda: publish(settings))
+        from portal import build_portal
+
+        portal = _timed(steps, "portal", "生成指标门户", lambda: build_portal(settings))
+        if portal.docs.startswith("failed"):
+            steps[-1].ok = False
+            steps[-1].error_zh = f"dbt 文档未生成：{portal.docs}"
+            steps[-1].error_en = f"dbt docs not generated: {portal.docs}"
 
         from quality import run_checks
 
-        run = _timed(steps, "check", "质量检查", lambda: run_checks(settings, period))
+        run = _timed(steps, "check", "质量检查", lambda: run_checks(settings, period, progress=progress))
         if run.is_blocked:
             steps[-1].ok = False
             names = ", ".join(sorted({str(r.check_name) for r in run.blocking_failures})[:20])
@@ -122,9 +137,175 @@ def run_cycle(
     return result
 
 
+@dataclass
+class MonthSummary:
+    """One line of a range run's summary table."""
+
+    period: str
+    ok: bool
+    files: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    checks: dict[str, int] = field(default_factory=dict)
+    package: str = ""
+    error_zh: str = ""
+    error_en: str = ""
+    seconds: float = 0.0
+    resumed: bool = False
+
+
+def summarize_month(result: CycleResult) -> MonthSummary:
+    """The figures a person wants per month, from the cycle's steps."""
+    summary = MonthSummary(result.period, result.ok, seconds=sum(s.seconds for s in result.steps))
+    for step in result.steps:
+        detail = step.detail if isinstance(step.detail, dict) else {}
+        if step.name == "ingest":
+            summary.files = {str(k): int(v) for k, v in detail.items()}
+        elif step.name == "check":
+            outcomes: dict[str, int] = {}
+            for record in detail.get("results", []) or []:
+                outcome = str(record.get("outcome", ""))
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            summary.checks = outcomes
+        elif step.name == "export":
+            summary.package = str(detail.get("path", ""))
+            summary.statuses = {str(k): int(v) for k, v in (detail.get("status_counts") or {}).items()}
+        if not step.ok and not summary.error_zh:
+            summary.error_zh, summary.error_en = step.error_zh, step.error_en
+    return summary
+
+
+def _state_path(settings: Settings) -> Path:
+    return settings.home / "state" / "run_range.json"
+
+
+def _load_state(settings: Settings) -> dict[str, Any]:
+    path = _state_path(settings)
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _save_state(settings: Settings, state: dict[str, Any]) -> None:
+    from newinfra.atomic import write_bytes
+
+    path = _state_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes(path, json.dumps(state, ensure_ascii=False, indent=2).encode("utf-8"))
+
+
+def run_range(
+    settings: Settings,
+    first: str,
+    last: str,
+    *,
+    force: bool = False,
+    resume: bool = False,
+    ingest: bool = True,
+    deliver: bool = True,
+    progress_mode: str = "auto",
+    cycle: Callable[..., CycleResult] | None = None,
+) -> list[MonthSummary]:
+    """The cycle for every month from ``first`` to ``last`` in order.
+
+    Stops after the first month that did not finish (blocked checks or an error) unless ``force``.
+    Each month that finished is recorded in ``state/run_range.json`` as soon as it is done; with
+    ``resume``, months recorded for the same range are skipped (their recorded summary is shown).
+    ``cycle`` is ``run_cycle`` (a parameter only so that tests can interrupt a run).
+    """
+    from newinfra.errors import UserInputError
+    from newinfra.periods import month_index, parse_period, period_range
+    from newinfra.progress import Progress
+
+    parse_period(first)
+    parse_period(last)
+    if month_index(first) > month_index(last):
+        raise UserInputError(f"起始月 {first} 晚于结束月 {last}", f"--from {first} is after --to {last}")
+    cycle = cycle or run_cycle
+    months = period_range(first, last)
+    key = f"{first}..{last}"
+    state = _load_state(settings)
+    if not resume or state.get("range") != key:
+        state = {"range": key, "done": {}}
+        _save_state(settings, state)
+    summaries: list[MonthSummary] = []
+    with Progress("逐月运行 run", len(months), unit="月 months", mode=progress_mode, every_items=1) as bar:
+        for period in months:
+            recorded = state["done"].get(period)
+            if recorded is not None:
+                summaries.append(MonthSummary(**{**recorded, "resumed": True}))
+                bar.advance(item=f"{period} (已完成 resumed)", counts={"ok": 1})
+                continue
+            bar.set_current(period)
+            # A month of a range never delivers twice: --force replaces packages, as for one month.
+            summary = summarize_month(cycle(settings, period, force=force, ingest=ingest, deliver=deliver))
+            summaries.append(summary)
+            if summary.ok:
+                state["done"][period] = {k: v for k, v in summary.__dict__.items() if k != "resumed"}
+                _save_state(settings, state)
+            bar.advance(item=period, counts={"ok" if summary.ok else "stopped": 1})
+            if not summary.ok and not force:
+                break
+    return summaries
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return " ".join(f"{k} {v}" for k, v in counts.items()) or "-"
+
+
+def print_range_summary(summaries: list[MonthSummary], months: int) -> None:
+    """One table: month, files, status counts, checks, package."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"逐月运行汇总 / range summary ({len(summaries)}/{months} 月 months)")
+    for header in (
+        "月份 month",
+        "结果 result",
+        "文件 files",
+        "状态 statuses",
+        "检查 checks",
+        "报告包 package",
+    ):
+        table.add_column(header, overflow="fold")
+    for s in summaries:
+        result = "✓ 完成" if s.ok else "✗ 停止"
+        if s.resumed:
+            result += "（续跑跳过 resumed）"
+        table.add_row(
+            s.period,
+            result,
+            _counts_text(s.files),
+            _counts_text(s.statuses),
+            _counts_text(s.checks),
+            s.package or (f"{s.error_zh} / {s.error_en}" if s.error_zh else "-"),
+        )
+    Console(soft_wrap=False, width=200).print(table)
+
+
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from newinfra.errors import UserInputError
+
+    if bool(args.first) != bool(args.last) or (args.period and args.first):
+        raise UserInputError(
+            "请给出 --period，或同时给出 --from 与 --to",
+            "give --period, or both --from and --to",
+        )
+    if args.first:
+        return _cmd_run_range(args, settings)
+    if not args.period:
+        raise UserInputError("请给出 --period 或 --from/--to", "give --period or --from/--to")
+    from newinfra.progress import progress_factory
+
     result = run_cycle(
-        settings, args.period, force=args.force, ingest=not args.no_ingest, deliver=not args.no_deliver
+        settings,
+        args.period,
+        force=args.force,
+        ingest=not args.no_ingest,
+        deliver=not args.no_deliver,
+        progress=progress_factory(quiet=args.quiet or args.json),
     )
     if args.json:
         from newinfra.results import to_jsonable
@@ -139,6 +320,34 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  错误：{step.error_zh}\n  Error: {step.error_en}")
         print("完成 / done" if result.ok else "未完成 / stopped")
     return 0 if result.ok else 1
+
+
+def _cmd_run_range(args: argparse.Namespace, settings: Settings) -> int:
+    from newinfra.periods import period_range
+    from newinfra.results import to_jsonable
+
+    mode = "quiet" if (args.quiet or args.json) else "auto"
+    summaries = run_range(
+        settings,
+        args.first,
+        args.last,
+        force=args.force,
+        resume=args.resume,
+        ingest=not args.no_ingest,
+        deliver=not args.no_deliver,
+        progress_mode=mode,
+    )
+    months = len(period_range(args.first, args.last))
+    ok = len(summaries) == months and all(s.ok for s in summaries)
+    if args.json:
+        print(json.dumps({"ok": ok, "months": to_jsonable(summaries)}, ensure_ascii=False, indent=2))
+    else:
+        print_range_summary(summaries, months)
+        if ok:
+            print("完成 / done")
+        else:
+            print("未完成 / stopped — 修复后用 --resume 从未完成的月份继续 / fix it, then --resume")
+    return 0 if ok else 1
 
 
 def _cmd_airflow_cycle(args: argparse.Namespace, settings: Settings) -> int:
@@ -177,8 +386,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run",
         help="不经调度器运行某月的完整流程（采集、构建、检查、报告）/ run a month's whole cycle without Airflow",
     )
-    p.add_argument("--period", required=True, help="报告期 YYYY-MM")
-    p.add_argument("--force", action="store_true", help="重建已发布的报告包 / rebuild a published package")
+    p.add_argument("--period", help="报告期 YYYY-MM")
+    p.add_argument(
+        "--from", dest="first", metavar="YYYY-MM", help="逐月运行的起始月 / first month of a range"
+    )
+    p.add_argument("--to", dest="last", metavar="YYYY-MM", help="逐月运行的结束月 / last month of a range")
+    p.add_argument(
+        "--resume", action="store_true", help="从上次未完成的月份继续 / resume a range where it stopped"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="重建已发布的报告包；逐月运行时检查阻断也继续 / rebuild published packages; a range goes on",
+    )
+    p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
     p.add_argument("--no-ingest", action="store_true", help="不采集新数据 / skip ingest and fetch-public")
     p.add_argument(
         "--no-deliver", action="store_true", help="只生成报告包，不送达 / build but do not deliver"

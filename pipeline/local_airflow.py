@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,6 +82,37 @@ def _run(
     )
 
 
+_STARTING_TASK = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
+
+
+def _run_streaming(
+    cmd: Sequence[str], env: Mapping[str, str], timeout: float | None, on_task: Callable[[str], None]
+) -> subprocess.CompletedProcess:
+    """``_run`` that reads the merged log line by line and reports each task as it starts."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    lines: list[str] = []
+    with subprocess.Popen(
+        list(cmd),
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        cwd=str(PROJECT_ROOT),
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            found = _STARTING_TASK.search(line)
+            if found:
+                on_task(found.group(1))
+            if deadline is not None and time.monotonic() > deadline:
+                proc.kill()
+                raise subprocess.TimeoutExpired(list(cmd), timeout or 0, "".join(lines))
+        returncode = proc.wait()
+    return subprocess.CompletedProcess(list(cmd), returncode, "".join(lines), "")
+
+
 def _check(proc: subprocess.CompletedProcess, what: str) -> None:
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-30:])
@@ -143,8 +175,12 @@ def dags_test(
     env: Mapping[str, str],
     conf: Mapping[str, Any] | None = None,
     timeout: float | None = 1800,
+    on_task: Callable[[str], None] | None = None,
 ) -> DagTestResult:
-    """``airflow dags test DAG_ID LOGICAL_DATE`` in a child process; ok when the run succeeded."""
+    """``airflow dags test DAG_ID LOGICAL_DATE`` in a child process; ok when the run succeeded.
+
+    With ``on_task``, the log is read as it comes and ``on_task(task_id)`` is called as each task
+    starts (``[DAG TEST] starting task_id=…``), so that a person sees which task is running."""
     import json
 
     when = logical_date if isinstance(logical_date, str) else logical_date.isoformat()
@@ -152,7 +188,10 @@ def dags_test(
     if conf:
         cmd += ["--conf", json.dumps(dict(conf))]
     start = time.perf_counter()
-    proc = _run(cmd, env, timeout=timeout)
+    if on_task is None:
+        proc = _run(cmd, env, timeout=timeout)
+    else:
+        proc = _run_streaming(cmd, env, timeout, on_task)
     seconds = time.perf_counter() - start
     output = proc.stdout + proc.stderr
     # a run with no task at all (e.g. a logical date before start_date) is not a success
@@ -167,9 +206,11 @@ def run_cycle(
     dag_ids: Sequence[str] = CYCLE_DAGS,
     conf: Mapping[str, Any] | None = None,
     on_result: Callable[[DagTestResult], None] | None = None,
+    on_task: Callable[[str, str], None] | None = None,
 ) -> list[DagTestResult]:
     """Run ``airflow dags test`` of each DAG, in order, with the logical date whose monthly report
-    is ``period`` (the 6th of the month after). Stops at the first failed DAG."""
+    is ``period`` (the 6th of the month after). Stops at the first failed DAG. ``on_task(dag_id,
+    task_id)`` is called as each task starts."""
     from newinfra.periods import parse_period
 
     parse_period(period)
@@ -177,7 +218,13 @@ def run_cycle(
     when = logical_date_for_period(period)
     results = []
     for dag_id in dag_ids:
-        result = dags_test(dag_id, when, env, conf=conf if dag_id == DAG_MONTHLY_REPORT else None)
+        result = dags_test(
+            dag_id,
+            when,
+            env,
+            conf=conf if dag_id == DAG_MONTHLY_REPORT else None,
+            on_task=None if on_task is None else (lambda task_id, d=dag_id: on_task(d, task_id)),
+        )
         results.append(result)
         if on_result:
             on_result(result)

@@ -37,7 +37,9 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.show_contract:
         return _show_contract(args.show_contract)
-    run = run_checks(settings, period=args.period)
+    from newinfra.progress import progress_factory
+
+    run = run_checks(settings, period=args.period, progress=progress_factory(quiet=args.quiet or args.json))
     if args.json:
         print(json.dumps(run.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -77,6 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="报送期 YYYY-MM（默认：最近有已加载报送的月份）/ reporting period (default: latest loaded)",
     )
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")
+    p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
     p.add_argument(
         "--show-contract",
         metavar="CONTRACT_YML",

@@ -17,6 +17,7 @@ os.environ["SODA_CORE_TELEMETRY_ENABLED"] = "false"
 import datetime as dt  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import duckdb  # noqa: E402
@@ -25,6 +26,7 @@ import yaml  # noqa: E402
 from newinfra import db  # noqa: E402
 from newinfra.errors import PlatformError  # noqa: E402
 from newinfra.periods import parse_period, previous_period, report_period_for_run  # noqa: E402
+from newinfra.progress import Progress  # noqa: E402
 from newinfra.settings import Settings  # noqa: E402
 from quality import settings as S  # noqa: E402
 from quality.helpers import (  # noqa: E402
@@ -47,9 +49,15 @@ from quality.helpers import (  # noqa: E402
     to_float,
 )
 
+#: Contracts per Soda session when progress is shown (one session for all is a little faster).
+CONTRACTS_PER_SESSION = 5
+
 
 def run_checks(
-    settings: Settings, period: str | None = None, contracts: list[Contract] | None = None
+    settings: Settings,
+    period: str | None = None,
+    contracts: list[Contract] | None = None,
+    progress: Callable[..., Progress] | None = None,
 ) -> CheckRun:
     """Verify every contract (or ``contracts``) for ``period`` and record the results.
 
@@ -58,7 +66,8 @@ def run_checks(
     a report run today would cover. A contract whose dataset does not exist (a mart before the
     first build) gives one blocking ``dataset_exists`` error. Returns the run; ``run.is_blocked``
     is true when any blocking check failed or errored. Raises PlatformError when the warehouse
-    cannot be opened or a contract file is malformed.
+    cannot be opened or a contract file is malformed. ``progress`` (a ``newinfra.progress``
+    factory) shows the contracts as they are verified, a few per Soda session.
     """
     if period is not None:
         parse_period(period)
@@ -72,7 +81,7 @@ def run_checks(
             period = latest_period or report_period_for_run(_today(settings))
         variables = contract_variables(period, previous_period(period), settings.reconciliation_threshold)
         present = [c for c in contracts if (c.schema, c.table) in existing]
-        by_contract = _verify(settings, present, variables, run_id, period, checked_at)
+        by_contract = _verify(settings, present, variables, run_id, period, checked_at, progress)
         records: list[CheckRecord] = []
         for contract in contracts:
             if contract.contract_id in by_contract:
@@ -160,8 +169,10 @@ def _verify(
     run_id: str,
     period: str,
     checked_at: dt.datetime,
+    progress: Callable[..., Progress] | None = None,
 ) -> dict[str, list[CheckRecord]]:
-    """Run Soda over ``contracts`` in one session; records per contract id."""
+    """Run Soda over ``contracts`` (one session, or a few contracts per session when someone watches
+    the progress); records per contract id."""
     if not contracts:
         return {}
     from soda_core.common.data_source_impl import DataSourceImpl
@@ -188,14 +199,15 @@ def _verify(
         return list(session.contract_verification_results)
 
     out: dict[str, list[CheckRecord]] = {}
-    try:
+    results: list[Any] = []
+
+    def verify_batch(batch: list[Contract]) -> None:
         try:
-            results = verify(contracts)
+            results.extend(verify(batch))
         except Exception:
             # Soda isolates a broken contract within a session of several, but raises when the session
             # holds just one (abort_on_first_error): verify one by one, and record what raised.
-            results = []
-            for contract in contracts:
+            for contract in batch:
                 try:
                     results.extend(verify([contract]))
                 except Exception as exc:
@@ -203,6 +215,17 @@ def _verify(
                     out[contract.contract_id] = [
                         _contract_error(contract, run_id, period, checked_at, [error])
                     ]
+
+    try:
+        if progress is None:
+            verify_batch(contracts)
+        else:
+            with progress("质量检查 check", len(contracts), unit="合同 contracts") as shown:
+                for start in range(0, len(contracts), CONTRACTS_PER_SESSION):
+                    batch = contracts[start : start + CONTRACTS_PER_SESSION]
+                    shown.set_current(batch[0].contract_id)
+                    verify_batch(batch)
+                    shown.advance(len(batch), item=batch[-1].contract_id)
     finally:
         data_source.close_connection()
 

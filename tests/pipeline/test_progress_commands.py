@@ -1,0 +1,51 @@
+"""Long commands show progress in a pipe (Airflow's log, CI): `newinfra build` per dbt node from
+dbt's own event stream, `newinfra check` per contract; `--json` output stays machine-readable."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+
+def _newinfra(home, *argv: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NEWINFRA_HOME": str(home)}
+    env.pop("NEWINFRA_PROGRESS", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *argv], capture_output=True, text=True, env=env, timeout=1800
+    )
+
+
+def _lines(stderr: str, label: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith(f"[{label}] ")]
+
+
+def _done(line: str) -> str:
+    """``12/40`` of a progress line."""
+    return re.search(r"\] (\d+/\d+) ", line).group(1)
+
+
+def test_build_and_check_show_progress_per_node_and_per_contract(home):
+    from quality.helpers import discover_contracts
+
+    out = _newinfra(home, "build", "--no-publish", "--period", "2022-01")
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = _lines(out.stderr, "dbt build")
+    assert len(lines) >= 2, out.stderr[-2000:]
+    run_results = json.loads((home / "dbt" / "target" / "run_results.json").read_text(encoding="utf-8"))
+    nodes = len(run_results["results"])
+    assert _done(lines[-1]) == f"{nodes}/{nodes}" and "(100%)" in lines[-1]
+    assert "success" in lines[-1] and "pass" in lines[-1]  # running counts by dbt status
+    assert "dbt build 完成" in out.stdout and "[dbt build]" not in out.stdout
+
+    contracts = len(discover_contracts())
+    out = _newinfra(home, "check", "--period", "2022-01")
+    lines = _lines(out.stderr, "质量检查 check")
+    assert lines and _done(lines[-1]) == f"{contracts}/{contracts}", out.stderr[-2000:]
+    assert "(100%)" in lines[-1]
+
+    out = _newinfra(home, "check", "--period", "2022-01", "--json")
+    assert not _lines(out.stderr, "质量检查 check")
+    assert json.loads(out.stdout)["period"] == "2022-01"
