@@ -15,7 +15,7 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export SCARF_ANALYTICS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install lock demo test test-fast lint bench clean dbt-parse system-deps
+.PHONY: help install lock demo test test-fast lint bench clean dbt-parse system-deps samples
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ lint: $(STAMP) dbt-parse ## ruff (with Airflow's AIR rules), the import layers (
 
 bench: $(STAMP) dbt-parse ## Benchmarks (benchmarks/): each stage beside its obvious alternative
 	$(BIN)/python -m benchmarks
+
+samples: $(STAMP) ## After make demo: page 1 of the 2022-12, 2024-06, 2024-12 PDFs and the briefings as PNGs in docs/samples/
+	$(BIN)/python -m exports.samples
 
 clean: ## Remove the data home and build artefacts (keeps .venv)
 	rm -rf var dbt_project/target dbt_project/logs .pytest_cache
