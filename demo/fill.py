@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ingestion.submissions.settings import (
+from ingestion.submissions.constants import (
     HEADER_SEARCH_ROWS,
     INDICATOR_COLUMNS,
     PROJECT_COLUMNS,

@@ -45,7 +45,7 @@ from demo.scenario import (
 )
 from ingestion.common.numbers import MONEY_SCALE
 from ingestion.common.sectors import SECTOR_LABELS_ZH
-from ingestion.submissions import settings as SI
+from ingestion.submissions import constants
 from newinfra.errors import UserInputError
 from newinfra.periods import add_months, due_date, month_index, parse_period, period_range
 from newinfra.plan import Plan, load_plan
@@ -152,7 +152,7 @@ def _sheet_rows(ws, columns) -> tuple[int, dict[str, int], dict[tuple[str, str],
     """(header row, key -> column, (indicator_id, prefecture_code) -> row, last data row)."""
     by_text = {header: key for key, header in columns}
     header_row, cols = 0, {}
-    for r in range(1, SI.HEADER_SEARCH_ROWS + 1):
+    for r in range(1, constants.HEADER_SEARCH_ROWS + 1):
         found = {
             by_text[v.strip()]: c
             for c in range(1, ws.max_column + 1)
@@ -177,8 +177,8 @@ def apply_row_mistake(path: Path, mistake: Mistake) -> None:
     import openpyxl  # noqa: PLC0415
 
     wb = openpyxl.load_workbook(path)
-    ws = wb[SI.SHEET_INDICATORS]
-    _header, cols, rows, last = _sheet_rows(ws, SI.INDICATOR_COLUMNS)
+    ws = wb[constants.SHEET_INDICATORS]
+    _header, cols, rows, last = _sheet_rows(ws, constants.INDICATOR_COLUMNS)
     source = rows[(mistake.indicator_id, mistake.prefecture_code)]
     target = last + 1
     for c in range(1, ws.max_column + 1):
@@ -215,14 +215,14 @@ def _csv_bytes(xlsx_path: Path) -> bytes:
     import openpyxl  # noqa: PLC0415
 
     wb = openpyxl.load_workbook(xlsx_path)
-    meta = {str(r[0]): str(r[1]) for r in wb[SI.SHEET_META].iter_rows(values_only=True) if r and r[0]}
-    ws = wb[SI.SHEET_INDICATORS]
-    header_row, _cols, _rows, last = _sheet_rows(ws, SI.INDICATOR_COLUMNS)
+    meta = {str(r[0]): str(r[1]) for r in wb[constants.SHEET_META].iter_rows(values_only=True) if r and r[0]}
+    ws = wb[constants.SHEET_INDICATORS]
+    header_row, _cols, _rows, last = _sheet_rows(ws, constants.INDICATOR_COLUMNS)
     buf = io.StringIO(newline="")
-    for key in SI.META_KEYS:
+    for key in constants.META_KEYS:
         buf.write(f"#{key}={meta[key]}\r\n")
     writer = csv.writer(buf, lineterminator="\r\n")
-    width = len(SI.INDICATOR_COLUMNS)
+    width = len(constants.INDICATOR_COLUMNS)
     for r in range(header_row, last + 1):
         cells = [ws.cell(r, c).value for c in range(1, width + 1)]
         writer.writerow(["" if v is None else (f"{v:g}" if isinstance(v, float) else v) for v in cells])

@@ -23,7 +23,7 @@ import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ingestion.projects import settings as S
+from ingestion.projects import constants
 
 __all__ = ["LoadResult", "load_projects", "read_grid"]
 
@@ -60,7 +60,7 @@ def read_grid(data: bytes, name: str, settings) -> list[list[object]]:
         from python_calamine import CalamineWorkbook
 
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = S.SHEET_NAME if S.SHEET_NAME in wb.sheet_names else wb.sheet_names[0]
+        sheet = constants.SHEET_NAME if constants.SHEET_NAME in wb.sheet_names else wb.sheet_names[0]
         return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except Quarantine as q:
         raise UserInputError(f"{name}：{q.reason.zh}", f"{name}: {q.reason.en}") from q
@@ -74,7 +74,7 @@ def read_grid(data: bytes, name: str, settings) -> list[list[object]]:
 
 def load_projects(settings, path: str | Path, now: dt.datetime | None = None) -> LoadResult:
     from ingestion.common.files import archive_relpath
-    from ingestion.projects.helpers import parse_rows
+    from ingestion.projects.rows import parse_rows
     from newinfra import db
     from newinfra.atomic import write_new
     from newinfra.errors import UserInputError
@@ -92,7 +92,7 @@ def load_projects(settings, path: str | Path, now: dt.datetime | None = None) ->
     grid = read_grid(data, path.name, settings)
     rows, errors = parse_rows(grid, load_plan())
     if errors:
-        shown = errors[: S.MAX_ERRORS_SHOWN]
+        shown = errors[: constants.MAX_ERRORS_SHOWN]
         more = len(errors) - len(shown)
         zh = "\n".join(f"  第 {e.row_number} 行 {e.column}「{e.value}」：{e.message_zh}" for e in shown)
         en = "; ".join(f"row {e.row_number} {e.column} '{e.value}': {e.message_en}" for e in shown)

@@ -4,7 +4,7 @@ Entry point: :func:`ingest_paths` (the Airflow DAG and `newinfra ingest` call it
 re-exports; the work is split by job: ``landing`` (which files, from whom, when), ``archive`` (hash and
 keep the bytes), ``ingest`` (the run: checks, load, ledger, feedback), ``bulk`` (worker processes and
 background commits of big runs), ``results`` (what the run says per file), ``readers`` (xlsx/csv to
-rows), ``helpers`` (row rules), ``store`` (the warehouse's side), ``feedback`` and ``template``.
+rows), ``rules`` (row and metadata rules), ``signature``, ``paths``, ``constants`` (layout and reasons), ``store`` (the warehouse's side), ``feedback`` and ``template``.
 
 Write mode: append-only, one DuckDB transaction per file (values, projects, rejections, ledger row).
 A later file for the same department and period gets the next ``version`` and supersedes the earlier
@@ -21,7 +21,7 @@ For each file, in order (all of it under ``db.writer``, the warehouse file lock)
 3. file checks -> the whole file to ``quarantine/<sender>/<sha>.<ext>`` with ``<sha>.reason.txt``:
    sender (landing root, unknown folder), size, format, zip bomb, encoding, metadata (template,
    version, department, spoof, period, signature, future period), sheets and headers, no rows;
-4. row checks -> a row alone is rejected with its reason (``helpers.validate``);
+4. row checks -> a row alone is rejected with its reason (``rules.validate``);
 5. load in one transaction, then write the feedback workbook;
 6. at the end of the run (still under the lock): one ``os.sync()`` for the archive, then the handled
    files leave the landing folder (the archive is the permanent copy), so the landing folder holds

@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ingestion.submissions import settings as S
+from ingestion.submissions import constants
 from newinfra.errors import UserInputError
 from newinfra.settings import Settings
 
@@ -97,7 +97,7 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     for result in results:
         if result.status == "error" or result.error:
             failed += 1
-        waiting += result.status == S.STATUS_WAITING
+        waiting += result.status == constants.STATUS_WAITING
         if args.json:
             print(json.dumps(result.as_json(), ensure_ascii=False))
         else:

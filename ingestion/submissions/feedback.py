@@ -30,15 +30,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ingestion.common.numbers import MONEY_SCALE
-from ingestion.submissions import settings as S
-from ingestion.submissions.helpers import as_written
+from ingestion.submissions import constants
+from ingestion.submissions.rules import as_written
 from newinfra.plan import Plan
 
 STATUS_LABELS = {
-    S.STATUS_LOADED: "已全部接收",
-    S.STATUS_PARTIAL: "部分接收（有退回的行，请修改后重新报送）",
-    S.STATUS_QUARANTINED: "已隔离，未接收（整个文件，原因见下）",
-    S.STATUS_DUPLICATE: "与已处理的文件相同，未再处理",
+    constants.STATUS_LOADED: "已全部接收",
+    constants.STATUS_PARTIAL: "部分接收（有退回的行，请修改后重新报送）",
+    constants.STATUS_QUARANTINED: "已隔离，未接收（整个文件，原因见下）",
+    constants.STATUS_DUPLICATE: "与已处理的文件相同，未再处理",
 }
 
 
@@ -313,7 +313,7 @@ def _reference() -> dict[str, Any]:
         ledger = {
             "file_id": "0" * 64, "content_sha256": "0" * 64, "original_name": "reference.xlsx",
             "sender_department_code": None, "department_code": None, "period": None,
-            "received_at": _REF_CREATED, "status": S.STATUS_LOADED, "version": 1, "rows_total": 1,
+            "received_at": _REF_CREATED, "status": constants.STATUS_LOADED, "version": 1, "rows_total": 1,
             "rows_accepted": 1, "rows_rejected": 0, "rows_flagged": 0, "is_late": False,
             "is_after_publication": False,
         }  # fmt: skip
@@ -483,9 +483,9 @@ def _zip_bytes(parts: list[tuple[str, bytes]]) -> bytes:
 
 
 # where each column sits in the rows the store hands over
-_REJECTION_AT = {name: i for i, name in enumerate(S.RAW_REJECTION_COLUMNS)}
-_VALUE_AT = {name: i for i, name in enumerate(S.RAW_VALUE_COLUMNS)}
-_PROJECT_AT = {name: i for i, name in enumerate(S.RAW_PROJECT_COLUMNS)}
+_REJECTION_AT = {name: i for i, name in enumerate(constants.RAW_REJECTION_COLUMNS)}
+_VALUE_AT = {name: i for i, name in enumerate(constants.RAW_VALUE_COLUMNS)}
+_PROJECT_AT = {name: i for i, name in enumerate(constants.RAW_PROJECT_COLUMNS)}
 
 
 def _text(ws, row: int, col: int, value: object, fmt=None) -> None:
@@ -493,7 +493,7 @@ def _text(ws, row: int, col: int, value: object, fmt=None) -> None:
 
 
 def _summary(wb, bold, wrap, ledger: dict[str, Any], plan: Plan, timezone: str) -> None:
-    ws = wb.add_worksheet(S.FEEDBACK_SHEET_SUMMARY)
+    ws = wb.add_worksheet(constants.FEEDBACK_SHEET_SUMMARY)
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 90)
     sender = ledger.get("sender_department_code") or ""
@@ -506,7 +506,7 @@ def _summary(wb, bold, wrap, ledger: dict[str, Any], plan: Plan, timezone: str) 
         ("接收时间 / received", local_time_label(ledger["received_at"], timezone)),
         ("处理结果 / result", f"{STATUS_LABELS.get(status, status)} / {status}"),
     ]
-    if status in (S.STATUS_LOADED, S.STATUS_PARTIAL):
+    if status in (constants.STATUS_LOADED, constants.STATUS_PARTIAL):
         rows += [
             (
                 "版本 / version",
@@ -519,7 +519,7 @@ def _summary(wb, bold, wrap, ledger: dict[str, Any], plan: Plan, timezone: str) 
             ("逾期报送 / late", _yes_no(ledger.get("is_late"))),
             ("报告发布后修订 / after publication", _yes_no(ledger.get("is_after_publication"))),
         ]
-    if status == S.STATUS_QUARANTINED:
+    if status == constants.STATUS_QUARANTINED:
         rows += [
             ("隔离原因 / reason", ledger.get("quarantine_reason_zh") or ""),
             ("Reason (English)", ledger.get("quarantine_reason_en") or ""),
@@ -536,7 +536,7 @@ def _summary(wb, bold, wrap, ledger: dict[str, Any], plan: Plan, timezone: str) 
 
 
 def _rejections(wb, head, wrap, rejections: list[tuple]) -> None:
-    ws = wb.add_worksheet(S.FEEDBACK_SHEET_REJECTIONS)
+    ws = wb.add_worksheet(constants.FEEDBACK_SHEET_REJECTIONS)
     headers = ("工作表", "行号", "列", "列名", "填写内容", "退回原因", "Reason (English)", "原因代码")
     for c, (h, w) in enumerate(zip(headers, (14, 8, 6, 26, 22, 60, 60, 24), strict=True)):
         ws.write_string(0, c, h, head)
@@ -559,7 +559,7 @@ def _rejections(wb, head, wrap, rejections: list[tuple]) -> None:
 def _accepted(wb, head, values: list[tuple], plan: Plan) -> None:
     """Every accepted value: row, indicator, prefecture, the value in base units, and only where it
     adds something, the text as written (when it was converted, e.g. 15万) and the flag."""
-    ws = wb.add_worksheet(S.FEEDBACK_SHEET_ACCEPTED)
+    ws = wb.add_worksheet(constants.FEEDBACK_SHEET_ACCEPTED)
     headers = ("行号", "指标", "地区", "数值", "计量单位", "填写内容（已换算）", "待核实 / flag")
     for c, (h, w) in enumerate(zip(headers, (8, 44, 12, 16, 10, 18, 70), strict=True)):
         ws.write_string(0, c, h, head)
@@ -583,7 +583,7 @@ def _accepted(wb, head, values: list[tuple], plan: Plan) -> None:
 
 
 def _projects(wb, head, projects: list[tuple]) -> None:
-    ws = wb.add_worksheet(S.FEEDBACK_SHEET_PROJECTS)
+    ws = wb.add_worksheet(constants.FEEDBACK_SHEET_PROJECTS)
     headers = ("行号", "项目编号", "项目名称", "本月完成投资（万元）", "累计完成投资（万元）", "项目状态")
     for c, (h, w) in enumerate(zip(headers, (8, 18, 40, 20, 20, 12), strict=True)):
         ws.write_string(0, c, h, head)
@@ -596,5 +596,5 @@ def _projects(wb, head, projects: list[tuple]) -> None:
         ws.write_number(r, 3, p[idx["completed_this_month_yuan"]] / MONEY_SCALE)
         ws.write_number(r, 4, p[idx["cumulative_completed_yuan"]] / MONEY_SCALE)
         status = p[idx["project_status"]]
-        _text(ws, r, 5, S.PROJECT_STATUSES.get(status, status))
+        _text(ws, r, 5, constants.PROJECT_STATUSES.get(status, status))
     ws.freeze_panes(1, 0)

@@ -10,8 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ingestion.common.files import ARCHIVE_EXTENSIONS
-from ingestion.submissions import bulk
-from ingestion.submissions import settings as S
+from ingestion.submissions import bulk, constants
 from ingestion.submissions.archive import Prepared, prepare_file, receipt_id
 from ingestion.submissions.bulk import Commits, Redo, feedback_many, prepare_many
 from ingestion.submissions.landing import Candidate, collect, take_from_landing
@@ -46,7 +45,7 @@ class _Run:
         self.today = _local_today(settings, now)
         from ingestion.submissions.store import RunIndex
 
-        self.commits = Commits(con, background=S.BACKGROUND_COMMITS)
+        self.commits = Commits(con, background=constants.BACKGROUND_COMMITS)
         self.index = RunIndex(con, before_query=self._settle_in_file)
         self.finished: list[Candidate] = []
         self.feedback_failed: set[str] = set()  # loaded files whose feedback could not be written
@@ -124,7 +123,7 @@ class _Run:
         prior = self.index.seen_content(sha, sender_code)
         if prior is not None:
             ledger.update(
-                status=S.STATUS_DUPLICATE,
+                status=constants.STATUS_DUPLICATE,
                 duplicate_of=prior["file_id"],
                 department_code=prior["department_code"],
                 period=prior["period"],
@@ -135,13 +134,8 @@ class _Run:
         return self._process(cand, ledger, prep)
 
     def _process(self, cand: Candidate, ledger: dict[str, Any], prep: Prepared) -> FileResult:
-        from ingestion.submissions.helpers import (
-            Context,
-            Quarantine,
-            check_metadata,
-            feedback_relpath,
-            validate,
-        )
+        from ingestion.submissions.paths import feedback_relpath
+        from ingestion.submissions.rules import Context, Quarantine, check_metadata, validate
 
         settings = self.settings
         parsed = None
@@ -150,7 +144,7 @@ class _Run:
                 raise Quarantine("empty_file")
             if prep.too_large:
                 raise Quarantine("file_too_large", size=cand.size, limit=settings.max_upload_bytes)
-            if cand.sender == S.LANDING_ROOT_SENDER:
+            if cand.sender == constants.LANDING_ROOT_SENDER:
                 raise Quarantine("spoof_landing_root")
             if cand.sender not in self.plan.departments:
                 raise Quarantine("sender_unknown", sender=cand.sender)
@@ -180,7 +174,7 @@ class _Run:
         version = self.index.next_version(department, period)
         ledger.update(
             version=version,
-            status=S.STATUS_LOADED if result.rows_rejected == 0 else S.STATUS_PARTIAL,
+            status=constants.STATUS_LOADED if result.rows_rejected == 0 else constants.STATUS_PARTIAL,
             rows_total=result.rows_total,
             rows_accepted=result.rows_accepted,
             rows_rejected=result.rows_rejected,
@@ -217,12 +211,12 @@ class _Run:
         return self._load(cand, ledger, values, projects, rejections)
 
     def _quarantine(self, cand: Candidate, ledger: dict[str, Any], q, parsed) -> FileResult:
-        from ingestion.submissions.helpers import feedback_relpath, safe_path_part
+        from ingestion.submissions.paths import feedback_relpath, safe_path_part
         from newinfra.periods import is_valid_period
 
         settings = self.settings
         sha = ledger["content_sha256"]
-        folder = safe_path_part(ledger["sender_department_code"], S.UNKNOWN_SENDER)
+        folder = safe_path_part(ledger["sender_department_code"], constants.UNKNOWN_SENDER)
         qdir = settings.quarantine / folder
         target = (
             qdir / f"{sha}.{ledger['file_format'] if ledger['file_format'] in ARCHIVE_EXTENSIONS else 'bin'}"
@@ -235,12 +229,12 @@ class _Run:
         reason_path = qdir / f"{sha}.reason.txt"
         if not reason_path.exists():
             write_new(reason_path, note.encode("utf-8"), sync=False)
-        claimed_period = (parsed.meta or {}).get(S.META_PERIOD, "") if parsed else ""
+        claimed_period = (parsed.meta or {}).get(constants.META_PERIOD, "") if parsed else ""
         period = ledger["period"] or (
             claimed_period.strip() if is_valid_period(claimed_period or "") else None
         )
         ledger.update(
-            status=S.STATUS_QUARANTINED,
+            status=constants.STATUS_QUARANTINED,
             quarantine_reason_code=q.reason.code,
             quarantine_reason_zh=q.reason.zh,
             quarantine_reason_en=q.reason.en,
@@ -378,7 +372,7 @@ class _Run:
         if self.pool is not None and cand is not None:
             args = (self.settings.home / ledger["feedback_path"], ledger, values, projects, rejections)
             self.feedback_batch.append((cand, args))
-            if len(self.feedback_batch) >= S.WORKER_BATCH:
+            if len(self.feedback_batch) >= constants.WORKER_BATCH:
                 self._submit_feedback()
             return
         write_feedback(
@@ -444,7 +438,7 @@ def ingest_paths(
     --department X``); with ``paths=None`` it limits the run to ``landing/<department>/``.
     ``now`` (naive UTC) is for tests. ``workers``: processes that parse ahead and write the feedback
     workbooks while this process validates and loads, in order (None: one fewer than CPUs, at least one,
-    when the run has at least ``ingestion.submissions.settings.PARALLEL_MIN_FILES`` files; 0: none). The results are the same either way.
+    when the run has at least ``ingestion.submissions.constants.PARALLEL_MIN_FILES`` files; 0: none). The results are the same either way.
     A platform failure on one file (e.g. the warehouse refused the write) gives that file status
     'error' (nothing of it recorded, the file stays where it is) and the run goes on; every other
     outcome is in the ledger.
@@ -476,14 +470,16 @@ def ingest_paths(
         if n_workers is None:
             # this process (validate, load; its commits in a thread) keeps a core busy: one worker fewer
             # than CPUs (measured on 2 cores: 1 worker beats 2, which fight the loader for the cores)
-            n_workers = max(1, (os.cpu_count() or 1) - 1) if len(candidates) >= S.PARALLEL_MIN_FILES else 0
+            n_workers = (
+                max(1, (os.cpu_count() or 1) - 1) if len(candidates) >= constants.PARALLEL_MIN_FILES else 0
+            )
         pool = bulk.make_pool(n_workers) if n_workers > 0 and candidates else None
         run.pool = pool
         queue = iter(candidates)
         window: deque = deque()
 
         def fill_window() -> None:
-            limit, batch = (S.PARSE_AHEAD, S.WORKER_BATCH) if pool is not None else (1, 1)
+            limit, batch = (constants.PARSE_AHEAD, constants.WORKER_BATCH) if pool is not None else (1, 1)
             while len(window) + batch <= limit:  # whole batches: one task per batch of files
                 chunk = []
                 while len(chunk) < batch:

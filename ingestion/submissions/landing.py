@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.submissions import settings as S
+from ingestion.submissions import constants
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,8 @@ class Candidate:
 
 def _skipped(name: str) -> bool:
     return (
-        name.startswith(S.SKIP_PREFIXES)
-        or name.lower().endswith(S.SKIP_SUFFIXES)
+        name.startswith(constants.SKIP_PREFIXES)
+        or name.lower().endswith(constants.SKIP_SUFFIXES)
         or name.endswith(".reason.txt")
     )
 
@@ -47,7 +47,7 @@ def _is_within(path: Path, folder: Path) -> bool:
 
 def _sender_for(path: Path, landing: Path) -> str:
     rel = path.resolve().relative_to(landing.resolve())
-    return S.LANDING_ROOT_SENDER if len(rel.parts) == 1 else rel.parts[0]
+    return constants.LANDING_ROOT_SENDER if len(rel.parts) == 1 else rel.parts[0]
 
 
 def _walk(folder: Path, follow_links: bool) -> list[Path]:
@@ -78,7 +78,9 @@ def collect(
             # under the landing folder as written, and the sender is its first folder
             for p in _walk(root, follow_links=False):
                 rel = p.relative_to(landing).parts
-                found.append((p, department or (S.LANDING_ROOT_SENDER if len(rel) == 1 else rel[0]), True))
+                found.append(
+                    (p, department or (constants.LANDING_ROOT_SENDER if len(rel) == 1 else rel[0]), True)
+                )
     else:
         for given in paths:
             given = Path(given)
@@ -90,7 +92,7 @@ def collect(
                 elif in_landing:
                     sender = _sender_for(p, landing)
                 else:
-                    sender = S.UNKNOWN_SENDER
+                    sender = constants.UNKNOWN_SENDER
                 found.append((p, sender, in_landing))
     out = []
     seen = set()

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from ingestion.common.cells import cell_text, column_index, column_letter, is_blank
 from ingestion.common.files import decode_csv, inspect_zip, sniff
 from ingestion.common.reasons import Quarantine
-from ingestion.submissions import settings as S
-from ingestion.submissions.helpers import RawRow
+from ingestion.submissions import constants
+from ingestion.submissions.rules import RawRow
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -151,14 +151,24 @@ def read_xlsx(data: bytes, max_uncompressed: int, max_ratio: float) -> ParsedFil
         raise Quarantine("file_unreadable", detail=str(exc)[:200]) from exc
     out = ParsedFile("xlsx")
     try:
-        if S.SHEET_META in names:
-            grid = wb.get_sheet_by_name(S.SHEET_META).to_python(skip_empty_area=False)
+        if constants.SHEET_META in names:
+            grid = wb.get_sheet_by_name(constants.SHEET_META).to_python(skip_empty_area=False)
             out.meta = {cell_text(r[0]): cell_text(r[1]) for r in grid if len(r) >= 2 and not is_blank(r[0])}
         xml = {n: parts_xml[p] for n, p in parts.items() if p in parts_xml}
         pct = percent_styles(parts_xml.get("xl/styles.xml"))
         for sheet, columns, required, target in (
-            (S.SHEET_INDICATORS, S.INDICATOR_COLUMNS, S.INDICATOR_REQUIRED_KEYS, out.indicator_rows),
-            (S.SHEET_PROJECTS, S.PROJECT_COLUMNS, S.PROJECT_REQUIRED_KEYS, out.project_rows),
+            (
+                constants.SHEET_INDICATORS,
+                constants.INDICATOR_COLUMNS,
+                constants.INDICATOR_REQUIRED_KEYS,
+                out.indicator_rows,
+            ),
+            (
+                constants.SHEET_PROJECTS,
+                constants.PROJECT_COLUMNS,
+                constants.PROJECT_REQUIRED_KEYS,
+                out.project_rows,
+            ),
         ):
             if sheet not in names:
                 out.structure_error = out.structure_error or Quarantine("sheet_missing", sheet=sheet)
@@ -213,7 +223,7 @@ def table_rows(
     header_idx, key_cols = None, {}
     search = range(len(grid)) if header_at is None else [header_at]
     for i in search:
-        if header_at is None and i >= S.HEADER_SEARCH_ROWS:
+        if header_at is None and i >= constants.HEADER_SEARCH_ROWS:
             break
         found = {}
         for c, text in enumerate(grid[i]):
@@ -229,8 +239,8 @@ def table_rows(
         missing = "、".join(headers[k] for k in required if k not in key_cols)
         return [], Quarantine("header_mismatch", sheet=sheet, missing=missing)
     n_data = len(grid) - header_idx - 1
-    if n_data > S.MAX_DATA_ROWS:
-        return [], Quarantine("too_many_rows", sheet=sheet, rows=n_data, limit=S.MAX_DATA_ROWS)
+    if n_data > constants.MAX_DATA_ROWS:
+        return [], Quarantine("too_many_rows", sheet=sheet, rows=n_data, limit=constants.MAX_DATA_ROWS)
     col_info = {k: (column_letter(c), headers.get(k, k)) for k, c in key_cols.items()}
     rows = []
     for i in range(header_idx + 1, len(grid)):
@@ -278,9 +288,12 @@ def read_csv(data: bytes) -> ParsedFile:
                 header_at = len(grid)
             grid.append(list(record))
             lines.append(reader.line_num)
-            if len(grid) > S.MAX_DATA_ROWS + 1:
+            if len(grid) > constants.MAX_DATA_ROWS + 1:
                 out.structure_error = Quarantine(
-                    "too_many_rows", sheet="csv", rows=S.MAX_DATA_ROWS + 1, limit=S.MAX_DATA_ROWS
+                    "too_many_rows",
+                    sheet="csv",
+                    rows=constants.MAX_DATA_ROWS + 1,
+                    limit=constants.MAX_DATA_ROWS,
                 )
                 return out
     except csv.Error as exc:
@@ -289,17 +302,17 @@ def read_csv(data: bytes) -> ParsedFile:
         out.structure_error = Quarantine("no_rows")
         return out
     header = grid[header_at]
-    ind_keys = {_header_key(h, _by_text(S.INDICATOR_COLUMNS)) for h in header}
-    proj_keys = {_header_key(h, _by_text(S.PROJECT_COLUMNS)) for h in header}
-    if all(k in proj_keys for k in S.PROJECT_REQUIRED_KEYS) and not all(
-        k in ind_keys for k in S.INDICATOR_REQUIRED_KEYS
+    ind_keys = {_header_key(h, _by_text(constants.INDICATOR_COLUMNS)) for h in header}
+    proj_keys = {_header_key(h, _by_text(constants.PROJECT_COLUMNS)) for h in header}
+    if all(k in proj_keys for k in constants.PROJECT_REQUIRED_KEYS) and not all(
+        k in ind_keys for k in constants.INDICATOR_REQUIRED_KEYS
     ):
         sheet, columns, required, target = (
-            S.SHEET_PROJECTS, S.PROJECT_COLUMNS, S.PROJECT_REQUIRED_KEYS, out.project_rows,
+            constants.SHEET_PROJECTS, constants.PROJECT_COLUMNS, constants.PROJECT_REQUIRED_KEYS, out.project_rows,
         )  # fmt: skip
     else:
         sheet, columns, required, target = (
-            S.SHEET_INDICATORS, S.INDICATOR_COLUMNS, S.INDICATOR_REQUIRED_KEYS, out.indicator_rows,
+            constants.SHEET_INDICATORS, constants.INDICATOR_COLUMNS, constants.INDICATOR_REQUIRED_KEYS, out.indicator_rows,
         )  # fmt: skip
     rows, error = table_rows(sheet, grid, columns, required, header_at=header_at, line_numbers=lines)
     target.extend(rows)

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ingestion.submissions import settings as S
+from ingestion.submissions import constants
 from ingestion.submissions.landing import Candidate
 
 
@@ -76,7 +76,7 @@ def unrecorded_result(cand: Candidate, status: str, error: str | None = None) ->
 
 def waiting_result(cand: Candidate) -> FileResult:
     """A landing file left for the next run: not archived, not in the ledger, not touched."""
-    return unrecorded_result(cand, S.STATUS_WAITING)
+    return unrecorded_result(cand, constants.STATUS_WAITING)
 
 
 def error_result(cand: Candidate, exc: BaseException) -> FileResult:
@@ -84,11 +84,11 @@ def error_result(cand: Candidate, exc: BaseException) -> FileResult:
 
 
 STATUS_TEXT = {
-    S.STATUS_LOADED: "已接收 loaded",
-    S.STATUS_PARTIAL: "部分接收 partially_loaded",
-    S.STATUS_QUARANTINED: "已隔离 quarantined",
-    S.STATUS_DUPLICATE: "重复 duplicate",
-    S.STATUS_WAITING: "等待 waiting",
+    constants.STATUS_LOADED: "已接收 loaded",
+    constants.STATUS_PARTIAL: "部分接收 partially_loaded",
+    constants.STATUS_QUARANTINED: "已隔离 quarantined",
+    constants.STATUS_DUPLICATE: "重复 duplicate",
+    constants.STATUS_WAITING: "等待 waiting",
     "error": "失败 error",
 }
 
@@ -98,7 +98,7 @@ def summary_line(r: FileResult) -> str:
     head = f"[{STATUS_TEXT.get(r.status, r.status)}] {r.original_name}"
     who = f"{r.department_code or r.sender_department_code or '?'} {r.period or ''}".strip()
     replay = "（此前已处理，未改变 / already handled, unchanged）" if r.is_replay else ""
-    if r.status in (S.STATUS_LOADED, S.STATUS_PARTIAL):
+    if r.status in (constants.STATUS_LOADED, constants.STATUS_PARTIAL):
         flags = []
         if r.is_late:
             flags.append("逾期 late")
@@ -109,13 +109,13 @@ def summary_line(r: FileResult) -> str:
             f"{head} {who} v{r.version}：共 {r.rows_total} 行，接收 {r.rows_accepted}，退回 {r.rows_rejected}，"
             f"待核实 {r.rows_flagged}{extra}；反馈 {r.feedback_path}{replay}"
         )
-    if r.status == S.STATUS_QUARANTINED:
+    if r.status == constants.STATUS_QUARANTINED:
         return f"{head} {who}：{r.quarantine_reason_zh} / {r.quarantine_reason_en}；反馈 {r.feedback_path}{replay}"
-    if r.status == S.STATUS_WAITING:
+    if r.status == constants.STATUS_WAITING:
         return (
             f"{head} {who}：文件刚有改动，可能仍在上传，下次运行再接收 / changed moments ago, may still be "
             "uploading: the next run takes it"
         )
-    if r.status == S.STATUS_DUPLICATE:
+    if r.status == constants.STATUS_DUPLICATE:
         return f"{head} {who}：与已处理的文件 {str(r.duplicate_of)[:8]} 相同 / same bytes as {str(r.duplicate_of)[:8]}{replay}"
     return f"{head}：{r.error}"

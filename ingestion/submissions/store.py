@@ -11,10 +11,10 @@ from typing import Any
 
 import duckdb
 
-from ingestion.submissions import settings as S
-from ingestion.submissions.helpers import ProjectInfo
+from ingestion.submissions import constants
+from ingestion.submissions.rules import ProjectInfo
 
-LOADED_STATUSES = (S.STATUS_LOADED, S.STATUS_PARTIAL)
+LOADED_STATUSES = (constants.STATUS_LOADED, constants.STATUS_PARTIAL)
 
 _PREVIOUS_SQL = """
 with files as (
@@ -216,7 +216,9 @@ class RunIndex:
         if loaded:
             return min(loaded, key=lambda r: (r["received_at"], r["file_id"]))
         quarantined = [
-            r for r in rows if r["status"] == S.STATUS_QUARANTINED and r["sender_department_code"] == sender
+            r
+            for r in rows
+            if r["status"] == constants.STATUS_QUARANTINED and r["sender_department_code"] == sender
         ]
         return min(quarantined, key=lambda r: (r["received_at"], r["file_id"])) if quarantined else None
 
@@ -288,9 +290,9 @@ def _hook(stage: str) -> None:
 
 
 VALUE_COLUMNS, PROJECT_COLUMNS, REJECTION_COLUMNS = (
-    S.RAW_VALUE_COLUMNS,
-    S.RAW_PROJECT_COLUMNS,
-    S.RAW_REJECTION_COLUMNS,
+    constants.RAW_VALUE_COLUMNS,
+    constants.RAW_PROJECT_COLUMNS,
+    constants.RAW_REJECTION_COLUMNS,
 )
 
 

@@ -2,10 +2,10 @@
 
 ``write_template`` makes the .xlsx (xlsxwriter; the same inputs give the same bytes); the readers of
 this package parse it back. The layout (sheet names, headers, column keys, template version) comes
-from ``ingestion/submissions/settings.py``, which the parser reads too. Filling one in as a person
+from ``ingestion/submissions/constants.py``, which the parser reads too. Filling one in as a person
 would is the demo's job (``demo.fill.fill_template``).
 
-Workbook layout (template version ``ingestion.submissions.settings.TEMPLATE_VERSION``):
+Workbook layout (template version ``ingestion.submissions.constants.TEMPLATE_VERSION``):
 
 - ``填报说明``: department, period, deadline, how to fill it, how to send a CSV instead.
 - ``指标填报``: one row per indicator the department leads (one per prefecture where the indicator is
@@ -29,8 +29,9 @@ from typing import Any
 
 from ingestion.common.numbers import MONEY_SCALE
 from ingestion.common.sectors import SECTOR_LABELS_ZH
-from ingestion.submissions import settings as S
-from ingestion.submissions.helpers import ProjectInfo, bounds_of, sign
+from ingestion.submissions import constants
+from ingestion.submissions.rules import ProjectInfo, bounds_of
+from ingestion.submissions.signature import sign
 from newinfra.errors import UserInputError
 from newinfra.periods import due_date, parse_period, period_start, previous_period
 from newinfra.plan import Plan, load_plan
@@ -122,7 +123,7 @@ def write_template(
                 "title": f"{dept.name_zh} {_period_label(period)} 新型基础设施建设进展填报",
                 "author": OFFICE_NAME,
                 "company": OFFICE_NAME,
-                "comments": f"{S.TEMPLATE_KIND} {S.TEMPLATE_VERSION}",
+                "comments": f"{constants.TEMPLATE_KIND} {constants.TEMPLATE_VERSION}",
                 "created": dt.datetime.combine(period_start(period), dt.time()),
             }
         )
@@ -130,14 +131,14 @@ def write_template(
         _guide_sheet(wb, fmt, settings, plan, dept.code, period)
         _indicator_sheet(wb, fmt, plan, dept.code, period, previous_values)
         _project_sheet(wb, fmt, plan, dept.code, period, project_list)
-        meta = wb.add_worksheet(S.SHEET_META)
-        signature = sign(settings.template_secret, dept.code, period, S.TEMPLATE_VERSION)
+        meta = wb.add_worksheet(constants.SHEET_META)
+        signature = sign(settings.template_secret, dept.code, period, constants.TEMPLATE_VERSION)
         meta_rows = (
-            (S.META_KIND, S.TEMPLATE_KIND),
-            (S.META_VERSION, S.TEMPLATE_VERSION),
-            (S.META_DEPARTMENT, dept.code),
-            (S.META_PERIOD, period),
-            (S.META_SIGNATURE, signature),
+            (constants.META_KIND, constants.TEMPLATE_KIND),
+            (constants.META_VERSION, constants.TEMPLATE_VERSION),
+            (constants.META_DEPARTMENT, dept.code),
+            (constants.META_PERIOD, period),
+            (constants.META_SIGNATURE, signature),
         )
         for i, (key, value) in enumerate(meta_rows):
             meta.write_string(i, 0, key)
@@ -174,19 +175,19 @@ def _formats(wb) -> dict[str, Any]:
 
 
 def _guide_sheet(wb, fmt, settings: Settings, plan: Plan, code: str, period: str) -> None:
-    ws = wb.add_worksheet(S.SHEET_GUIDE)
+    ws = wb.add_worksheet(constants.SHEET_GUIDE)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 100)
     dept = plan.departments[code]
     due = due_date(period, settings.on_time_days)
-    signature = sign(settings.template_secret, code, period, S.TEMPLATE_VERSION)
+    signature = sign(settings.template_secret, code, period, constants.TEMPLATE_VERSION)
     n_indicators = len(plan.indicators_of(code))
     ws.write_string(0, 0, "贵州省新型基础设施建设三年行动方案 月度进展填报", fmt["title"])
     facts = (
         ("填报单位", f"{dept.name_zh}（{code}）"),
         ("报送期", f"{_period_label(period)}（{period}）"),
         ("截止日期", f"{_date_label(due)}（报送期结束后 {settings.on_time_days} 天内；逾期将记为迟报）"),
-        ("模板版本", S.TEMPLATE_VERSION),
+        ("模板版本", constants.TEMPLATE_VERSION),
         ("本单位指标", f"{n_indicators} 项（只含本单位牵头报送的指标）"),
     )
     row = 2
@@ -195,11 +196,11 @@ def _guide_sheet(wb, fmt, settings: Settings, plan: Plan, code: str, period: str
         ws.write_string(row, 1, value, fmt["text"])
         row += 1
     steps = (
-        f"1. 在“{S.SHEET_INDICATORS}”页的黄色单元格填写本期数值，按“计量单位”列的单位填写"
+        f"1. 在“{constants.SHEET_INDICATORS}”页的黄色单元格填写本期数值，按“计量单位”列的单位填写"
         "（如机架数填 150000，也可写“15万”“1,234”“1.5亿”；百分比指标填 65 或“65%”）。",
         "2. 只填确切数值：“约15万”、范围（“15-20”）、中文数字（“十五”）或公式都会被退回，不会被猜测。",
         "3. 累计类指标填截至本月末的累计数；如低于上期已接收的数值，将被接收但标记待核实。",
-        f"4. 在“{S.SHEET_PROJECTS}”页填写本月完成投资、累计完成投资（单位：万元）和项目状态；"
+        f"4. 在“{constants.SHEET_PROJECTS}”页填写本月完成投资、累计完成投资（单位：万元）和项目状态；"
         "库中有但未列出的项目，可在下方空白行填写项目编号后补报。",
         "5. 请勿增删、改名工作表，请勿修改表头和灰色（锁定）单元格；隐藏列和隐藏页是机器识别用的代码和签名。",
         f"6. 保存为 .xlsx，放入本单位的报送目录（landing/{code}/）。同一报送期可再次报送，"
@@ -217,21 +218,21 @@ def _guide_sheet(wb, fmt, settings: Settings, plan: Plan, code: str, period: str
         row,
         1,
         "也可用 CSV 报送（编码 UTF-8、带 BOM 的 UTF-8 或 GB18030）：文件开头原样写下面 5 行元数据，"
-        f"然后是表头行和数据行；列与“{S.SHEET_INDICATORS}”页相同（须含指标代码、地区代码两列）。"
-        f"一个 CSV 只含一张表；“{S.SHEET_PROJECTS}”如用 CSV，另存一个文件，表头与该页相同。",
+        f"然后是表头行和数据行；列与“{constants.SHEET_INDICATORS}”页相同（须含指标代码、地区代码两列）。"
+        f"一个 CSV 只含一张表；“{constants.SHEET_PROJECTS}”如用 CSV，另存一个文件，表头与该页相同。",
         fmt["text"],
     )
     row += 1
     for key, value in (
-        (S.META_KIND, S.TEMPLATE_KIND),
-        (S.META_VERSION, S.TEMPLATE_VERSION),
-        (S.META_DEPARTMENT, code),
-        (S.META_PERIOD, period),
-        (S.META_SIGNATURE, signature),
+        (constants.META_KIND, constants.TEMPLATE_KIND),
+        (constants.META_VERSION, constants.TEMPLATE_VERSION),
+        (constants.META_DEPARTMENT, code),
+        (constants.META_PERIOD, period),
+        (constants.META_SIGNATURE, signature),
     ):
         ws.write_string(row, 1, f"#{key}={value}", fmt["mono"])
         row += 1
-    ws.write_string(row, 1, ",".join(h for _, h in S.INDICATOR_COLUMNS), fmt["mono"])
+    ws.write_string(row, 1, ",".join(h for _, h in constants.INDICATOR_COLUMNS), fmt["mono"])
     ws.protect()
 
 
@@ -243,26 +244,26 @@ def _sheet_head(ws, fmt, columns, widths: Mapping[str, int], hidden_keys, title:
     for key, width in widths.items():
         ws.set_column(col[key], col[key], width, None, {"hidden": True} if key in hidden_keys else {})
     last_col = len(keys) - 1
-    ws.merge_range(S.TITLE_ROW - 1, 0, S.TITLE_ROW - 1, last_col, title, fmt["title"])
-    ws.merge_range(S.HINT_ROW - 1, 0, S.HINT_ROW - 1, last_col, hint, fmt["hint"])
+    ws.merge_range(constants.TITLE_ROW - 1, 0, constants.TITLE_ROW - 1, last_col, title, fmt["title"])
+    ws.merge_range(constants.HINT_ROW - 1, 0, constants.HINT_ROW - 1, last_col, hint, fmt["hint"])
     return keys, col, last_col
 
 
 def _indicator_sheet(wb, fmt, plan: Plan, code: str, period: str, previous: Mapping) -> None:
-    ws = wb.add_worksheet(S.SHEET_INDICATORS)
+    ws = wb.add_worksheet(constants.SHEET_INDICATORS)
     widths = {"indicator_id": 14, "prefecture_code": 8, "indicator_name": 46, "prefecture_name": 12}
     widths.update({"unit": 10, "previous_value": 16, "value": 22, "note": 24})
     keys, col, last_col = _sheet_head(
-        ws, fmt, S.INDICATOR_COLUMNS, widths, S.INDICATOR_HIDDEN_KEYS,
+        ws, fmt, constants.INDICATOR_COLUMNS, widths, constants.INDICATOR_HIDDEN_KEYS,
         f"{plan.departments[code].name_zh} {_period_label(period)} 新型基础设施建设指标填报",
         f"只填黄色单元格；数值按“计量单位”填写（可写“15万”）；上期数值为 {previous_period(period)} "
         "及以前已接收的最新数值，仅供参考。",
     )  # fmt: skip
-    ws.set_row(S.HINT_ROW - 1, 30)
-    for i, (_, header) in enumerate(S.INDICATOR_COLUMNS):
-        ws.write_string(S.HEADER_ROW - 1, i, header, fmt["header"])
-    ws.set_row(S.HEADER_ROW - 1, 32)
-    row = S.FIRST_DATA_ROW - 1
+    ws.set_row(constants.HINT_ROW - 1, 30)
+    for i, (_, header) in enumerate(constants.INDICATOR_COLUMNS):
+        ws.write_string(constants.HEADER_ROW - 1, i, header, fmt["header"])
+    ws.set_row(constants.HEADER_ROW - 1, 32)
+    row = constants.FIRST_DATA_ROW - 1
     for indicator_id, pref in template_rows(plan, code):
         ind = plan.indicators[indicator_id]
         prefecture = plan.prefectures[pref]
@@ -282,7 +283,7 @@ def _indicator_sheet(wb, fmt, plan: Plan, code: str, period: str, previous: Mapp
         low, high = bounds_of(ind)
         ws.data_validation(row, col["value"], row, col["value"], _number_validation(low, high, ind.unit))
         row += 1
-    ws.freeze_panes(S.FIRST_DATA_ROW - 1, col["indicator_name"] + 1)
+    ws.freeze_panes(constants.FIRST_DATA_ROW - 1, col["indicator_name"] + 1)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
 
 
@@ -308,24 +309,24 @@ def _number_validation(low: float | None, high: float | None, unit: str) -> dict
 
 
 def _project_sheet(wb, fmt, plan: Plan, code: str, period: str, projects: list[ProjectInfo]) -> None:
-    ws = wb.add_worksheet(S.SHEET_PROJECTS)
+    ws = wb.add_worksheet(constants.SHEET_PROJECTS)
     widths = {"project_code": 16, "project_name": 40, "sector": 14, "prefecture": 14, "total_investment": 16}
     widths.update({"completed_this_month": 18, "cumulative_completed": 18, "status": 12, "note": 24})
     keys, col, last_col = _sheet_head(
-        ws, fmt, S.PROJECT_COLUMNS, widths, (),
+        ws, fmt, constants.PROJECT_COLUMNS, widths, (),
         f"{plan.departments[code].name_zh} {_period_label(period)} 重大项目进展",
         "金额单位：万元。填写本月完成投资、累计完成投资和项目状态；补报库中其他项目时在空白行填写项目编号。",
     )  # fmt: skip
-    ws.set_row(S.HINT_ROW - 1, 30)
-    for i, (_, header) in enumerate(S.PROJECT_COLUMNS):
-        ws.write_string(S.HEADER_ROW - 1, i, header, fmt["header"])
-    ws.set_row(S.HEADER_ROW - 1, 32)
+    ws.set_row(constants.HINT_ROW - 1, 30)
+    for i, (_, header) in enumerate(constants.PROJECT_COLUMNS):
+        ws.write_string(constants.HEADER_ROW - 1, i, header, fmt["header"])
+    ws.set_row(constants.HEADER_ROW - 1, 32)
     prefecture_names = [
         ("全省" if p.level == "province" else p.short_name_zh) for p in plan.prefectures.values()
     ]
-    statuses = list(S.PROJECT_STATUSES.values())
+    statuses = list(constants.PROJECT_STATUSES.values())
     sectors = list(SECTOR_LABELS_ZH.values())
-    first = S.FIRST_DATA_ROW - 1
+    first = constants.FIRST_DATA_ROW - 1
     row = first
     for project in projects:
         pref = plan.prefectures.get(project.prefecture_code)
@@ -375,5 +376,5 @@ def _project_sheet(wb, fmt, plan: Plan, code: str, period: str, projects: list[P
                 last_known + 1, col["sector"], last, col["sector"], {"validate": "list", "source": sectors}
             )
         ws.data_validation(last_known + 1, col["total_investment"], last, col["total_investment"], money)
-    ws.freeze_panes(S.FIRST_DATA_ROW - 1, col["project_name"] + 1)
+    ws.freeze_panes(constants.FIRST_DATA_ROW - 1, col["project_name"] + 1)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})

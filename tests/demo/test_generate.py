@@ -20,7 +20,7 @@ import pytest
 from demo import settings as S
 from demo.generate import generate, read_manifest
 from demo.scenario import MISTAKES, build_scenario, true_value
-from ingestion.submissions import settings as SI
+from ingestion.submissions import constants
 from newinfra.periods import add_months, due_date, period_range
 from newinfra.plan import load_plan
 from newinfra.settings import Settings
@@ -58,12 +58,12 @@ def _sha(path: Path) -> str:
 
 def _indicator_rows(path: Path) -> list[dict]:
     wb = openpyxl.load_workbook(path)
-    ws = wb[SI.SHEET_INDICATORS]
-    keys = [k for k, _ in SI.INDICATOR_COLUMNS]
-    headers = [c.value for c in ws[SI.HEADER_ROW]]
-    assert headers[: len(keys)] == [h for _, h in SI.INDICATOR_COLUMNS]
+    ws = wb[constants.SHEET_INDICATORS]
+    keys = [k for k, _ in constants.INDICATOR_COLUMNS]
+    headers = [c.value for c in ws[constants.HEADER_ROW]]
+    assert headers[: len(keys)] == [h for _, h in constants.INDICATOR_COLUMNS]
     rows = []
-    for r in ws.iter_rows(min_row=SI.FIRST_DATA_ROW, values_only=True):
+    for r in ws.iter_rows(min_row=constants.FIRST_DATA_ROW, values_only=True):
         if r[0] is None and r[1] is None:
             continue
         rows.append(dict(zip(keys, r, strict=False)))
@@ -72,7 +72,7 @@ def _indicator_rows(path: Path) -> list[dict]:
 
 def _meta(path: Path) -> dict:
     wb = openpyxl.load_workbook(path)
-    return {r[0]: r[1] for r in wb[SI.SHEET_META].iter_rows(values_only=True)}
+    return {r[0]: r[1] for r in wb[constants.SHEET_META].iter_rows(values_only=True)}
 
 
 def test_same_seed_same_bytes(slice_out, manifest, tmp_path):
@@ -108,7 +108,7 @@ def test_other_seed_other_files(manifest, tmp_path):
 
 def test_files_are_signed_templates_with_mtime_as_received(slice_out, manifest):
     secret = Settings.from_env().template_secret
-    from ingestion.submissions.helpers import sign
+    from ingestion.submissions.signature import sign
 
     for f in manifest["files"]:
         path = slice_out / f["path"]
@@ -120,8 +120,13 @@ def test_files_are_signed_templates_with_mtime_as_received(slice_out, manifest):
         if f["file_format"] != "xlsx":
             continue
         meta = _meta(path)
-        assert meta[SI.META_DEPARTMENT] == f["department_code"] and meta[SI.META_PERIOD] == f["period"]
-        assert meta[SI.META_SIGNATURE] == sign(secret, f["department_code"], f["period"], SI.TEMPLATE_VERSION)
+        assert (
+            meta[constants.META_DEPARTMENT] == f["department_code"]
+            and meta[constants.META_PERIOD] == f["period"]
+        )
+        assert meta[constants.META_SIGNATURE] == sign(
+            secret, f["department_code"], f["period"], constants.TEMPLATE_VERSION
+        )
         props = openpyxl.load_workbook(path, read_only=True).properties
         assert "示例数据" in (props.description or "")
 
@@ -158,8 +163,8 @@ def test_project_sheet_matches_the_library(plan, slice_out, manifest):
     for f in manifest["files"]:
         if f["file_format"] != "xlsx" or f["role"] == "spoof":
             continue
-        sheet = openpyxl.load_workbook(slice_out / f["path"])[SI.SHEET_PROJECTS]
-        for r in sheet.iter_rows(min_row=SI.FIRST_DATA_ROW, values_only=True):
+        sheet = openpyxl.load_workbook(slice_out / f["path"])[constants.SHEET_PROJECTS]
+        for r in sheet.iter_rows(min_row=constants.FIRST_DATA_ROW, values_only=True):
             if not r[0]:
                 continue
             seen += 1
@@ -167,7 +172,7 @@ def test_project_sheet_matches_the_library(plan, slice_out, manifest):
             assert library[code][3] == plan.departments[f["department_code"]].name_zh
             assert total == library[code][5]
             assert 0 <= month <= cumulative <= total
-            assert status in SI.PROJECT_STATUSES.values()
+            assert status in constants.PROJECT_STATUSES.values()
     assert seen > 20
 
 
@@ -202,7 +207,7 @@ def test_the_deliberate_mistakes_are_in_the_files(plan, slice_out, manifest):
 
     spoof = by_kind["spoof"][0]
     assert spoof["department_code"] != spoof["folder_department_code"]
-    assert _meta(slice_out / spoof["path"])[SI.META_DEPARTMENT] == spoof["department_code"]
+    assert _meta(slice_out / spoof["path"])[constants.META_DEPARTMENT] == spoof["department_code"]
     assert spoof["expected_status"] == "quarantined"
 
     first = next(f for f in manifest["files"] if f["role"] == "revision_first")
@@ -227,9 +232,9 @@ def test_the_deliberate_mistakes_are_in_the_files(plan, slice_out, manifest):
         data.decode("utf-8")
     text = data.decode("gb18030")
     lines = text.splitlines()
-    assert lines[0] == f"#{SI.META_KIND}={SI.TEMPLATE_KIND}"
-    header = next(csv.reader(io.StringIO(lines[len(SI.META_KEYS)])))
-    assert header == [h for _, h in SI.INDICATOR_COLUMNS]
+    assert lines[0] == f"#{constants.META_KIND}={constants.TEMPLATE_KIND}"
+    header = next(csv.reader(io.StringIO(lines[len(constants.META_KEYS)])))
+    assert header == [h for _, h in constants.INDICATOR_COLUMNS]
 
 
 def test_every_department_month_has_a_file_or_is_listed_missing(plan, full_scenario, tmp_path):

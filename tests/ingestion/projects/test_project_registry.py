@@ -13,7 +13,7 @@ if str(PROJECT_ROOT) not in sys.path:  # tests/ingestion would shadow the ingest
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from ingestion.projects import load_projects  # noqa: E402
-from ingestion.projects.helpers import parse_rows  # noqa: E402
+from ingestion.projects.rows import parse_rows  # noqa: E402
 from newinfra.errors import UserInputError  # noqa: E402
 from newinfra.plan import load_plan  # noqa: E402
 from pipeline.cli import main  # noqa: E402

@@ -18,8 +18,8 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from demo.fill import fill_template  # noqa: E402
-from ingestion.submissions import settings as S  # noqa: E402
-from ingestion.submissions.helpers import sign  # noqa: E402
+from ingestion.submissions import constants  # noqa: E402
+from ingestion.submissions.signature import sign  # noqa: E402
 from ingestion.submissions.template import template_rows, write_template  # noqa: E402
 from newinfra.plan import Plan, load_plan  # noqa: E402
 
@@ -109,15 +109,17 @@ def csv_bytes(
     """A CSV as 填报说明 describes it: #key=value metadata lines, the header, the rows."""
     plan = maker.plan
     meta = {
-        S.META_KIND: S.TEMPLATE_KIND,
-        S.META_VERSION: S.TEMPLATE_VERSION,
-        S.META_DEPARTMENT: department,
-        S.META_PERIOD: period,
-        S.META_SIGNATURE: sign(maker.settings.template_secret, department, period, S.TEMPLATE_VERSION),
+        constants.META_KIND: constants.TEMPLATE_KIND,
+        constants.META_VERSION: constants.TEMPLATE_VERSION,
+        constants.META_DEPARTMENT: department,
+        constants.META_PERIOD: period,
+        constants.META_SIGNATURE: sign(
+            maker.settings.template_secret, department, period, constants.TEMPLATE_VERSION
+        ),
     }
     meta.update(meta_over or {})
     lines = [f"#{k}={v}" for k, v in meta.items() if v is not None]
-    lines.append(",".join(header or [h for _, h in S.INDICATOR_COLUMNS]))
+    lines.append(",".join(header or [h for _, h in constants.INDICATOR_COLUMNS]))
     if rows is None:
         values = good_values(plan, department)
         rows = [

@@ -15,8 +15,7 @@ import openpyxl
 import pytest
 from submission_helpers import PROJECT_ROWS, add_projects, check_invariant, counts, csv_bytes, query
 
-from ingestion.submissions import ingest_paths
-from ingestion.submissions import settings as S
+from ingestion.submissions import constants, ingest_paths
 
 # --- building broken files ----------------------------------------------------------------------------------
 
@@ -31,7 +30,7 @@ def _edit(path, fn):
 
 def _set_meta(**values):
     def fn(wb):
-        ws = wb[S.SHEET_META]
+        ws = wb[constants.SHEET_META]
         for r in range(1, ws.max_row + 1):
             key = ws.cell(r, 1).value
             if key in values:
@@ -73,9 +72,9 @@ QUARANTINE_CASES = [
      "csv_encoding", {}),
     ("csv bad quoting", lambda m: (csv_bytes(m) + b'"unterminated,x\r\n"a"b,c\r\n', "CA", "报送.csv"),
      "csv_malformed", {}),
-    ("no metadata sheet", lambda m: (_edit(m.filled(), lambda wb: wb.remove(wb[S.SHEET_META])), "CA", "报送.xlsx"),
+    ("no metadata sheet", lambda m: (_edit(m.filled(), lambda wb: wb.remove(wb[constants.SHEET_META])), "CA", "报送.xlsx"),
      "metadata_missing", {}),
-    ("csv without metadata", lambda m: (csv_bytes(m, meta_over=dict.fromkeys(S.META_KEYS)), "CA", "报送.csv"),
+    ("csv without metadata", lambda m: (csv_bytes(m, meta_over=dict.fromkeys(constants.META_KEYS)), "CA", "报送.csv"),
      "metadata_missing", {}),
     ("signature removed", lambda m: (_edit(m.filled(), _set_meta(signature=None)), "CA", "报送.xlsx"),
      "metadata_incomplete", {}),
@@ -95,19 +94,19 @@ QUARANTINE_CASES = [
      "signature_mismatch", {}),
     ("future period", lambda m: (good_xlsx(m, period="2099-01"), "CA", "报送.xlsx"), "period_in_future", {}),
     ("indicator sheet deleted",
-     lambda m: (_edit(m.filled(), lambda wb: wb.remove(wb[S.SHEET_INDICATORS])), "CA", "报送.xlsx"),
+     lambda m: (_edit(m.filled(), lambda wb: wb.remove(wb[constants.SHEET_INDICATORS])), "CA", "报送.xlsx"),
      "sheet_missing", {}),
     ("project sheet renamed",
-     lambda m: (_edit(m.filled(), lambda wb: setattr(wb[S.SHEET_PROJECTS], "title", "项目")), "CA", "报送.xlsx"),
+     lambda m: (_edit(m.filled(), lambda wb: setattr(wb[constants.SHEET_PROJECTS], "title", "项目")), "CA", "报送.xlsx"),
      "sheet_missing", {}),
     ("value header changed",
-     lambda m: (_edit(m.filled(), lambda wb: wb[S.SHEET_INDICATORS].cell(S.HEADER_ROW, 7, "数值")), "CA", "报送.xlsx"),
+     lambda m: (_edit(m.filled(), lambda wb: wb[constants.SHEET_INDICATORS].cell(constants.HEADER_ROW, 7, "数值")), "CA", "报送.xlsx"),
      "header_mismatch", {}),
     ("csv header without codes", lambda m: (csv_bytes(m, header=["指标名称", "地区", "本期数值"], rows=[["a", "b", "1"]]),
                                             "CA", "报送.csv"), "header_mismatch", {}),
     ("csv with no rows", lambda m: (csv_bytes(m, rows=[]), "CA", "报送.csv"), "no_rows", {}),
     ("template with every row deleted",
-     lambda m: (_edit(m.template(), lambda wb: wb[S.SHEET_INDICATORS].delete_rows(S.FIRST_DATA_ROW, 200)),
+     lambda m: (_edit(m.template(), lambda wb: wb[constants.SHEET_INDICATORS].delete_rows(constants.FIRST_DATA_ROW, 200)),
                 "CA", "报送.xlsx"), "no_rows", {}),
     ("too many rows", lambda m: (csv_bytes(m, rows=[["g5_base_stations", "GY", "", "", "", "", "1", ""]] * 20_001),
                                  "CA", "报送.csv"), "too_many_rows", {}),
@@ -156,9 +155,9 @@ def test_bad_input_suite_is_big_enough():
 
 def _append_row(values: dict):
     def fn(wb):
-        ws = wb[S.SHEET_INDICATORS]
+        ws = wb[constants.SHEET_INDICATORS]
         r = ws.max_row + 1
-        for c, (key, _) in enumerate(S.INDICATOR_COLUMNS, start=1):
+        for c, (key, _) in enumerate(constants.INDICATOR_COLUMNS, start=1):
             if key in values:
                 ws.cell(r, c, values[key])
 
@@ -166,15 +165,15 @@ def _append_row(values: dict):
 
 
 def _duplicate(wb):
-    ws = wb[S.SHEET_INDICATORS]
+    ws = wb[constants.SHEET_INDICATORS]
     r = ws.max_row + 1
     for c in range(1, ws.max_column + 1):
-        ws.cell(r, c, ws.cell(S.FIRST_DATA_ROW, c).value)
+        ws.cell(r, c, ws.cell(constants.FIRST_DATA_ROW, c).value)
 
 
 def _percent_formatted(wb):
-    ws = wb[S.SHEET_INDICATORS]
-    for r in range(S.FIRST_DATA_ROW, ws.max_row + 1):
+    ws = wb[constants.SHEET_INDICATORS]
+    for r in range(constants.FIRST_DATA_ROW, ws.max_row + 1):
         if ws.cell(r, 1).value == "g5_base_stations" and ws.cell(r, 2).value == "GY":
             ws.cell(r, 7, 0.65).number_format = "0%"
 
@@ -195,58 +194,58 @@ def _progress(**bad):
 # (id, build(maker) -> bytes, reason, sheet of the rejected row)
 ROW_CASES = [
     ("unknown indicator", lambda m: _edit(m.filled(), _append_row({"indicator_id": "no_such", "prefecture_code": "GZ",
-                                                                    "value": 1})), "unknown_indicator", S.SHEET_INDICATORS),
+                                                                    "value": 1})), "unknown_indicator", constants.SHEET_INDICATORS),
     ("another department's indicator",
      lambda m: _edit(m.filled(), _append_row({"indicator_id": "dc_standard_racks", "prefecture_code": "GY", "value": 1})),
-     "indicator_not_department", S.SHEET_INDICATORS),
+     "indicator_not_department", constants.SHEET_INDICATORS),
     ("unknown prefecture",
      lambda m: _edit(m.filled(), _append_row({"indicator_id": "g5_base_stations", "prefecture_code": "XX", "value": 1})),
-     "unknown_prefecture", S.SHEET_INDICATORS),
+     "unknown_prefecture", constants.SHEET_INDICATORS),
     ("province row of a by-prefecture indicator",
      lambda m: _edit(m.filled(), _append_row({"indicator_id": "g5_base_stations", "prefecture_code": "GZ", "value": 1})),
-     "prefecture_not_applicable", S.SHEET_INDICATORS),
-    ("duplicate row", lambda m: _edit(m.filled(), _duplicate), "duplicate_row", S.SHEET_INDICATORS),
+     "prefecture_not_applicable", constants.SHEET_INDICATORS),
+    ("duplicate row", lambda m: _edit(m.filled(), _duplicate), "duplicate_row", constants.SHEET_INDICATORS),
     ("empty value", lambda m: m.filled(overrides={("g5_base_stations", "GY"): None}).read_bytes(), "empty_value",
-     S.SHEET_INDICATORS),
+     constants.SHEET_INDICATORS),
     ("chinese numeral", lambda m: m.filled(overrides={("g5_base_stations", "GY"): "十五"}).read_bytes(),
-     "not_a_number", S.SHEET_INDICATORS),
+     "not_a_number", constants.SHEET_INDICATORS),
     ("approximate", lambda m: m.filled(overrides={("g5_base_stations", "GY"): "约15万"}).read_bytes(),
-     "ambiguous_number", S.SHEET_INDICATORS),
+     "ambiguous_number", constants.SHEET_INDICATORS),
     ("negative count", lambda m: m.filled(overrides={("g5_base_stations", "GY"): -5}).read_bytes(),
-     "negative_value", S.SHEET_INDICATORS),
+     "negative_value", constants.SHEET_INDICATORS),
     ("percentage over 100", lambda m: m.filled(overrides={("g5_village_coverage_rate", "GZ"): 120}).read_bytes(),
-     "percent_out_of_range", S.SHEET_INDICATORS),
+     "percent_out_of_range", constants.SHEET_INDICATORS),
     ("percent on a count", lambda m: m.filled(overrides={("g5_base_stations", "GY"): "65%"}).read_bytes(),
-     "percent_sign_not_allowed", S.SHEET_INDICATORS),
+     "percent_sign_not_allowed", constants.SHEET_INDICATORS),
     ("percent-formatted count", lambda m: _edit(m.filled(), _percent_formatted), "percent_sign_not_allowed",
-     S.SHEET_INDICATORS),
+     constants.SHEET_INDICATORS),
     ("latency out of range", lambda m: m.filled(overrides={("latency_east_hubs_ms", "GZ"): 900}).read_bytes(),
-     "value_out_of_range", S.SHEET_INDICATORS),
+     "value_out_of_range", constants.SHEET_INDICATORS),
     ("formula", lambda m: m.filled(overrides={("g5_base_stations", "GY"): "=SUM(G5:G6)"}).read_bytes(),
-     "formula_cell", S.SHEET_INDICATORS),
+     "formula_cell", constants.SHEET_INDICATORS),
     ("pue out of range", lambda m: m.filled("BDB", overrides={("dc_pue_avg", "GZ"): 0.8}).read_bytes(),
-     "pue_out_of_range", S.SHEET_INDICATORS),
+     "pue_out_of_range", constants.SHEET_INDICATORS),
     ("unknown project", lambda m: m.filled(template_projects=CA_PROJECTS,
                                            projects=[*GOOD_PROGRESS, {"project_code": "XJ-NOPE",
                                                      "completed_this_month": 1, "cumulative_completed": 1,
                                                      "status": "在建"}]).read_bytes(),
-     "project_unknown", S.SHEET_PROJECTS),
+     "project_unknown", constants.SHEET_PROJECTS),
     ("another department's project",
      lambda m: m.filled(template_projects=CA_PROJECTS, projects=[*GOOD_PROGRESS, {"project_code": "XJ-BDB-001",
                         "completed_this_month": 1, "cumulative_completed": 1, "status": "在建"}]).read_bytes(),
-     "project_unknown", S.SHEET_PROJECTS),
+     "project_unknown", constants.SHEET_PROJECTS),
     ("project status invalid", lambda m: m.filled(template_projects=CA_PROJECTS,
                                                   projects=_progress(status="进行中")).read_bytes(),
-     "invalid_status", S.SHEET_PROJECTS),
+     "invalid_status", constants.SHEET_PROJECTS),
     ("project money with bare 万", lambda m: m.filled(template_projects=CA_PROJECTS,
                                                     projects=_progress(cumulative_completed="15万")).read_bytes(),
-     "money_unit_ambiguous", S.SHEET_PROJECTS),
+     "money_unit_ambiguous", constants.SHEET_PROJECTS),
     ("project cumulative below month", lambda m: m.filled(template_projects=CA_PROJECTS,
                                                         projects=_progress(cumulative_completed=1)).read_bytes(),
-     "cumulative_exceeds_month", S.SHEET_PROJECTS),
+     "cumulative_exceeds_month", constants.SHEET_PROJECTS),
     ("project formula", lambda m: m.filled(template_projects=CA_PROJECTS,
                                            projects=_progress(completed_this_month="=1+1")).read_bytes(),
-     "formula_cell", S.SHEET_PROJECTS),
+     "formula_cell", constants.SHEET_PROJECTS),
 ]  # fmt: skip
 
 

@@ -12,14 +12,13 @@ import zipfile
 import pytest
 from submission_helpers import PROJECT_ROWS  # noqa: F401  (puts the project root on sys.path)
 
-from ingestion.submissions import feedback
-from ingestion.submissions import settings as S
+from ingestion.submissions import constants, feedback
 from newinfra.plan import load_plan
 
 RECEIVED = dt.datetime(2024, 7, 3, 2, 0, 0)
 
 
-def _ledger(status=S.STATUS_PARTIAL, **over):
+def _ledger(status=constants.STATUS_PARTIAL, **over):
     ledger = {
         "file_id": "a" * 64, "content_sha256": "a" * 64, "original_name": "报送 & <数据>.xlsx",
         "sender_department_code": "CA", "department_code": "CA", "period": "2024-06",
@@ -40,7 +39,7 @@ def _values(plan, n, rng):
         written = rng.choice(["", "15万", f"{value:g}", "１２３", "1,234", " 带空格 ", "a\nb", 'x"y&z<w>'])
         flag = rng.random() < 0.2
         out.append((
-            "a" * 64, S.SHEET_INDICATORS, 4 + i, "CA", "2024-06", ind, rng.choice(["GZ", "GY", "ZY"]), value,
+            "a" * 64, constants.SHEET_INDICATORS, 4 + i, "CA", "2024-06", ind, rng.choice(["GZ", "GY", "ZY"]), value,
             written, flag, "累计值低于上期" if flag else None, "below last period" if flag else None,
         ))  # fmt: skip
     return out
@@ -49,8 +48,8 @@ def _values(plan, n, rng):
 def _projects(n, rng):
     return [
         (
-            "a" * 64, S.SHEET_PROJECTS, 4 + i, "CA", "2024-06", f"XJ-CA-{i:03d}", f"项目 {i} <二期>", "broadband",
-            "GY", 2.0e9, rng.choice([0.0, 125000.0, 1e7 / 3]), 1.5e8, rng.choice(list(S.PROJECT_STATUSES)),
+            "a" * 64, constants.SHEET_PROJECTS, 4 + i, "CA", "2024-06", f"XJ-CA-{i:03d}", f"项目 {i} <二期>", "broadband",
+            "GY", 2.0e9, rng.choice([0.0, 125000.0, 1e7 / 3]), 1.5e8, rng.choice(list(constants.PROJECT_STATUSES)),
         )
         for i in range(n)
     ]  # fmt: skip
@@ -59,7 +58,7 @@ def _projects(n, rng):
 def _rejections(n, rng):
     return [
         (
-            "a" * 64, rng.choice([S.SHEET_INDICATORS, S.SHEET_PROJECTS]), 4 + i, "本期数值（按计量单位填写）", "G",
+            "a" * 64, rng.choice([constants.SHEET_INDICATORS, constants.SHEET_PROJECTS]), 4 + i, "本期数值（按计量单位填写）", "G",
             rng.choice(["约15万", "", "=SUM(A1:A2)", "15-20", "  ", "&amp;"]), "ambiguous_number",
             "“约15万”无法确定为一个数值", "'约15万' does not read as one exact number",
         )
@@ -80,9 +79,14 @@ def _both(tmp_path, ledger, values, projects, rejections):
 def test_fast_feedback_is_xlsxwriters_bytes(tmp_path, seed):
     rng = random.Random(seed)
     plan = load_plan()
-    status = [S.STATUS_LOADED, S.STATUS_PARTIAL, S.STATUS_QUARANTINED, S.STATUS_DUPLICATE][seed % 4]
+    status = [
+        constants.STATUS_LOADED,
+        constants.STATUS_PARTIAL,
+        constants.STATUS_QUARANTINED,
+        constants.STATUS_DUPLICATE,
+    ][seed % 4]
     ledger = _ledger(status)
-    if status == S.STATUS_QUARANTINED:
+    if status == constants.STATUS_QUARANTINED:
         ledger.update(
             period=None, version=None, quarantine_reason_code="signature_mismatch",
             quarantine_reason_zh="模板签名与元数据不符", quarantine_reason_en="signature <mismatch> & co",
@@ -110,7 +114,7 @@ def test_fast_feedback_is_xlsxwriters_bytes(tmp_path, seed):
 )
 def test_texts_the_fast_path_does_not_reproduce_go_to_xlsxwriter(tmp_path, text):
     plan = load_plan()
-    ledger = _ledger(S.STATUS_PARTIAL)
+    ledger = _ledger(constants.STATUS_PARTIAL)
     rejections = _rejections(1, random.Random(0))
     rejections[0] = rejections[0][:5] + (text,) + rejections[0][6:]
     with pytest.raises(feedback._Unusual):
@@ -199,14 +203,14 @@ def test_fast_feedback_reads_back_with_openpyxl(tmp_path):
             assert zf.testzip() is None
         wb = openpyxl.load_workbook(path)
         assert wb.sheetnames == [
-            S.FEEDBACK_SHEET_SUMMARY, S.FEEDBACK_SHEET_REJECTIONS, S.FEEDBACK_SHEET_ACCEPTED,
-            S.FEEDBACK_SHEET_PROJECTS,
+            constants.FEEDBACK_SHEET_SUMMARY, constants.FEEDBACK_SHEET_REJECTIONS, constants.FEEDBACK_SHEET_ACCEPTED,
+            constants.FEEDBACK_SHEET_PROJECTS,
         ]  # fmt: skip
-        summary = wb[S.FEEDBACK_SHEET_SUMMARY]
+        summary = wb[constants.FEEDBACK_SHEET_SUMMARY]
         assert summary["A1"].value == "新型基础设施建设进展报送反馈 / submission feedback"
         assert summary["B3"].value == "报送 & <数据>.xlsx"
         assert wb.properties.title == "报送反馈 CA 2024-06"
-        accepted = list(wb[S.FEEDBACK_SHEET_ACCEPTED].iter_rows(min_row=2, values_only=True))
+        accepted = list(wb[constants.FEEDBACK_SHEET_ACCEPTED].iter_rows(min_row=2, values_only=True))
         assert [(row[0], row[3]) for row in accepted] == [(v[2], v[7]) for v in values]
-        rejected = list(wb[S.FEEDBACK_SHEET_REJECTIONS].iter_rows(min_row=2, values_only=True))
+        rejected = list(wb[constants.FEEDBACK_SHEET_REJECTIONS].iter_rows(min_row=2, values_only=True))
         assert [row[4] for row in rejected] == [r[5] for r in rejections]

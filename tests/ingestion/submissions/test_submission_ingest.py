@@ -25,8 +25,7 @@ from submission_helpers import (
     set_mtime,
 )
 
-from ingestion.submissions import ingest_paths, summary_line
-from ingestion.submissions import settings as S
+from ingestion.submissions import constants, ingest_paths, summary_line
 
 
 def run_cli(home: Path, *args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
@@ -162,12 +161,12 @@ def test_csv_encodings_are_detected_and_recorded(settings, maker, encoding):
     assert query(settings, "select file_encoding from raw.submission_files") == [(encoding,)]
     assert result.rows_accepted == 42
     names = {r[0] for r in query(settings, "select distinct sheet_name from raw.submission_values")}
-    assert names == {S.SHEET_INDICATORS}
+    assert names == {constants.SHEET_INDICATORS}
 
 
 def test_csv_of_the_project_sheet(settings, maker):
     add_projects(settings)
-    header = [h for _, h in S.PROJECT_COLUMNS]
+    header = [h for _, h in constants.PROJECT_COLUMNS]
     rows = [
         ["XJ-CA-001", "", "", "", "", "10", "20", "在建", ""],
         ["XJ-NOPE", "", "", "", "", "1", "1", "在建", ""],
@@ -241,7 +240,7 @@ def test_cumulative_below_last_period_is_flagged_and_explained(settings, maker):
     )
     assert flagged and "2024-05" in zh and "5000" in zh
     wb = openpyxl.load_workbook(settings.home / june.feedback_path)
-    notes = [c.value for row in wb[S.FEEDBACK_SHEET_ACCEPTED].iter_rows() for c in row if c.value]
+    notes = [c.value for row in wb[constants.FEEDBACK_SHEET_ACCEPTED].iter_rows() for c in row if c.value]
     assert any(isinstance(n, str) and n.startswith(zh) and "please check" in n for n in notes)
 
 
@@ -255,25 +254,27 @@ def test_feedback_lists_every_rejection_in_chinese_and_english(settings, maker):
     [result] = ingest_paths(settings)
     wb = openpyxl.load_workbook(settings.home / result.feedback_path)
     assert wb.sheetnames == [
-        S.FEEDBACK_SHEET_SUMMARY, S.FEEDBACK_SHEET_REJECTIONS, S.FEEDBACK_SHEET_ACCEPTED, S.FEEDBACK_SHEET_PROJECTS,
+        constants.FEEDBACK_SHEET_SUMMARY, constants.FEEDBACK_SHEET_REJECTIONS, constants.FEEDBACK_SHEET_ACCEPTED, constants.FEEDBACK_SHEET_PROJECTS,
     ]  # fmt: skip
-    rej = [[c.value for c in row] for row in wb[S.FEEDBACK_SHEET_REJECTIONS].iter_rows(min_row=2)]
+    rej = [[c.value for c in row] for row in wb[constants.FEEDBACK_SHEET_REJECTIONS].iter_rows(min_row=2)]
     assert len(rej) == 2
     by_value = {r[4]: r for r in rej}
     sheet, row_number, letter, header, written, zh, en, code = by_value["约15万"]
     assert (sheet, letter, header, code) == (
-        S.SHEET_INDICATORS,
+        constants.SHEET_INDICATORS,
         "G",
-        dict(S.INDICATOR_COLUMNS)["value"],
+        dict(constants.INDICATOR_COLUMNS)["value"],
         "ambiguous_number",
     )
     assert isinstance(row_number, int) and "约" in zh and "exact number" in en
     assert by_value["120"][7] == "percent_out_of_range"
     summary = {
-        r[0].value: r[1].value for r in wb[S.FEEDBACK_SHEET_SUMMARY].iter_rows(min_row=3) if r[0].value
+        r[0].value: r[1].value
+        for r in wb[constants.FEEDBACK_SHEET_SUMMARY].iter_rows(min_row=3)
+        if r[0].value
     }
     assert summary["退回 / rejected"] == 2 and summary["接收 / accepted"] == 40
-    accepted = list(wb[S.FEEDBACK_SHEET_ACCEPTED].iter_rows(min_row=2))
+    accepted = list(wb[constants.FEEDBACK_SHEET_ACCEPTED].iter_rows(min_row=2))
     assert len(accepted) == 40
 
 

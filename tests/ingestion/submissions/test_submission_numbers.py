@@ -9,7 +9,8 @@ import pytest
 from ingestion.common.cells import as_written, column_index, column_letter
 from ingestion.common.files import archive_relpath
 from ingestion.common.numbers import parse_money_yuan, parse_number
-from ingestion.submissions.helpers import feedback_relpath, safe_path_part, sign, signature_ok
+from ingestion.submissions.paths import feedback_relpath, safe_path_part
+from ingestion.submissions.signature import sign, signature_ok
 
 
 @pytest.mark.parametrize(

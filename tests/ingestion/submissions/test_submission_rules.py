@@ -9,8 +9,8 @@ import pytest
 from submission_helpers import PERIOD
 
 from ingestion.common.reasons import FILE_REASONS
-from ingestion.submissions import settings as S
-from ingestion.submissions.helpers import (
+from ingestion.submissions import constants
+from ingestion.submissions.rules import (
     AcceptedProject,
     AcceptedValue,
     Context,
@@ -19,16 +19,16 @@ from ingestion.submissions.helpers import (
     RawRow,
     Rejection,
     check_metadata,
-    sign,
     validate,
     validate_indicator_row,
     validate_project_row,
 )
+from ingestion.submissions.signature import sign
 from newinfra.plan import load_plan
 
 PLAN = load_plan()
-COLS = {k: (chr(65 + i), h) for i, (k, h) in enumerate(S.INDICATOR_COLUMNS)}
-PCOLS = {k: (chr(65 + i), h) for i, (k, h) in enumerate(S.PROJECT_COLUMNS)}
+COLS = {k: (chr(65 + i), h) for i, (k, h) in enumerate(constants.INDICATOR_COLUMNS)}
+PCOLS = {k: (chr(65 + i), h) for i, (k, h) in enumerate(constants.PROJECT_COLUMNS)}
 PROJECTS = {
     "XJ-CA-001": ProjectInfo("XJ-CA-001", "5G 工程", "broadband", "CA", "GY", 2e9),
 }
@@ -43,7 +43,7 @@ CTX = Context(
 
 def ind_row(indicator="g5_base_stations", prefecture="GY", value=6000, n=10, formulas=None, percent=()):
     cells = {"indicator_id": indicator, "prefecture_code": prefecture, "value": value, "note": ""}
-    return RawRow(S.SHEET_INDICATORS, n, cells, formulas or {}, frozenset(percent), COLS)
+    return RawRow(constants.SHEET_INDICATORS, n, cells, formulas or {}, frozenset(percent), COLS)
 
 
 def proj_row(code="XJ-CA-001", month=10, cumulative=100, status="在建", n=5, formulas=None):
@@ -53,7 +53,7 @@ def proj_row(code="XJ-CA-001", month=10, cumulative=100, status="在建", n=5, f
         "cumulative_completed": cumulative,
         "status": status,
     }
-    return RawRow(S.SHEET_PROJECTS, n, cells, formulas or {}, frozenset(), PCOLS)
+    return RawRow(constants.SHEET_PROJECTS, n, cells, formulas or {}, frozenset(), PCOLS)
 
 
 # (row, expected reason code or None for accepted, expected column letter of the rejection)
@@ -195,11 +195,11 @@ TODAY = dt.date(2024, 7, 3)
 
 def meta(**over):
     out = {
-        S.META_KIND: S.TEMPLATE_KIND,
-        S.META_VERSION: S.TEMPLATE_VERSION,
-        S.META_DEPARTMENT: "CA",
-        S.META_PERIOD: PERIOD,
-        S.META_SIGNATURE: sign(SECRET, "CA", PERIOD, S.TEMPLATE_VERSION),
+        constants.META_KIND: constants.TEMPLATE_KIND,
+        constants.META_VERSION: constants.TEMPLATE_VERSION,
+        constants.META_DEPARTMENT: "CA",
+        constants.META_PERIOD: PERIOD,
+        constants.META_SIGNATURE: sign(SECRET, "CA", PERIOD, constants.TEMPLATE_VERSION),
     }
     out.update(over)
     return out
@@ -207,7 +207,7 @@ def meta(**over):
 
 METADATA_CASES = [
     ("ok", meta(), "CA", None),
-    ("landing root", meta(), S.LANDING_ROOT_SENDER, "spoof_landing_root"),
+    ("landing root", meta(), constants.LANDING_ROOT_SENDER, "spoof_landing_root"),
     ("unknown folder", meta(), "NOPE", "sender_unknown"),
     ("no metadata", None, "CA", "metadata_missing"),
     ("not our template", meta(template="something-else"), "CA", "metadata_missing"),
@@ -217,7 +217,7 @@ METADATA_CASES = [
     ("another department", meta(department_code="BDB"), "CA", "spoof_department_mismatch"),
     ("bad period", meta(period="2024-13"), "CA", "period_invalid"),
     ("edited period", meta(period="2024-05"), "CA", "signature_mismatch"),
-    ("future period", meta(period="2024-08", signature=sign(SECRET, "CA", "2024-08", S.TEMPLATE_VERSION)), "CA",
+    ("future period", meta(period="2024-08", signature=sign(SECRET, "CA", "2024-08", constants.TEMPLATE_VERSION)), "CA",
      "period_in_future"),
 ]  # fmt: skip
 
@@ -225,7 +225,7 @@ METADATA_CASES = [
 @pytest.mark.parametrize(("name", "m", "sender", "code"), METADATA_CASES, ids=[c[0] for c in METADATA_CASES])
 def test_metadata_rules_in_order(name, m, sender, code):
     if code is None:
-        assert check_metadata(m, PLAN, sender, SECRET, TODAY) == ("CA", PERIOD, S.TEMPLATE_VERSION)
+        assert check_metadata(m, PLAN, sender, SECRET, TODAY) == ("CA", PERIOD, constants.TEMPLATE_VERSION)
         return
     with pytest.raises(Quarantine) as err:
         check_metadata(m, PLAN, sender, SECRET, TODAY)
@@ -234,7 +234,7 @@ def test_metadata_rules_in_order(name, m, sender, code):
 
 
 def test_every_reason_has_both_languages():
-    for table in (FILE_REASONS, S.ROW_REASONS, S.FLAG_REASONS):
+    for table in (FILE_REASONS, constants.ROW_REASONS, constants.FLAG_REASONS):
         for code, (zh, en) in table.items():
             assert code.isascii() and zh and en
             assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), code

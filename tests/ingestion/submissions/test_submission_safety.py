@@ -14,8 +14,7 @@ import openpyxl
 import pytest
 from submission_helpers import ON_TIME, PERIOD, check_invariant, counts, query, set_mtime
 
-from ingestion.submissions import ingest_paths, store
-from ingestion.submissions import settings as S
+from ingestion.submissions import constants, ingest_paths, store
 
 EMPTY = {"submission_files": 0, "submission_values": 0, "submission_projects": 0, "submission_rejections": 0}
 
@@ -125,7 +124,7 @@ def test_spoofed_files_are_quarantined_with_their_reason(settings, maker):
     assert (settings.quarantine / "_unknown" / f"{root.content_sha256}.reason.txt").exists()
     # the sender gets feedback explaining why
     wb = openpyxl.load_workbook(settings.home / spoof.feedback_path)
-    text = [c.value for row in wb[S.FEEDBACK_SHEET_SUMMARY].iter_rows() for c in row if c.value]
+    text = [c.value for row in wb[constants.FEEDBACK_SHEET_SUMMARY].iter_rows() for c in row if c.value]
     assert spoof.quarantine_reason_zh in text and spoof.quarantine_reason_en in text
     assert spoof.feedback_path.startswith(f"feedback/CA/{PERIOD}/反馈_CA_{PERIOD}_")
     assert counts(settings)["submission_values"] == 0
@@ -134,10 +133,10 @@ def test_spoofed_files_are_quarantined_with_their_reason(settings, maker):
 def test_tampered_metadata_is_quarantined(settings, maker):
     path = maker.filled()
     wb = openpyxl.load_workbook(path)
-    ws = wb[S.SHEET_META]
+    ws = wb[constants.SHEET_META]
     ws.sheet_state = "visible"  # someone unhid the metadata sheet and moved the file to last month
     for r in range(1, ws.max_row + 1):
-        if ws.cell(r, 1).value == S.META_PERIOD:
+        if ws.cell(r, 1).value == constants.META_PERIOD:
             ws.cell(r, 2).value = "2024-05"
     wb.save(path)
     maker.drop(path, "CA")
@@ -162,7 +161,7 @@ def test_a_failed_commit_leaves_nothing_and_later_files_are_decided_without_it(
     """Commits run in the background while the next file is staged: when one fails, that file is an
     error (no rows, stays in the landing folder, no feedback) and the file staged after it is checked
     again without it (here: its revision takes version 1, not 2)."""
-    monkeypatch.setattr(S, "BACKGROUND_COMMITS", background)
+    monkeypatch.setattr(constants, "BACKGROUND_COMMITS", background)
     first = maker.drop(maker.filled(), "CA", name="a.xlsx", when=ON_TIME)
     revision = maker.drop(
         _bad_and_good(maker), "CA", name="b.xlsx", when=ON_TIME.replace(hour=ON_TIME.hour + 1)
@@ -203,7 +202,7 @@ def test_a_failing_insert_in_the_combined_stage_rolls_back_the_file(settings):
     }  # fmt: skip
     good = (
         "f" * 64,
-        S.SHEET_INDICATORS,
+        constants.SHEET_INDICATORS,
         4,
         "CA",
         PERIOD,
@@ -216,7 +215,17 @@ def test_a_failing_insert_in_the_combined_stage_rolls_back_the_file(settings):
         None,
     )
     bad = good[:2] + (5,) + good[3:5] + (None,) + good[6:]  # indicator_id is not null
-    rejection = ("f" * 64, S.SHEET_INDICATORS, 6, "列", "G", "x", "not_a_number", "不是数字", "not a number")
+    rejection = (
+        "f" * 64,
+        constants.SHEET_INDICATORS,
+        6,
+        "列",
+        "G",
+        "x",
+        "not_a_number",
+        "不是数字",
+        "not a number",
+    )
     with db.writer(settings) as con:
         with pytest.raises(duckdb.Error):
             store.stage_file(con, ledger, [good, bad], [], [rejection])

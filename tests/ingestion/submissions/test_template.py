@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from demo.fill import fill_template
-from ingestion.submissions import settings as S
-from ingestion.submissions.helpers import signature_ok
+from ingestion.submissions import constants
+from ingestion.submissions.signature import signature_ok
 from ingestion.submissions.template import template_filename, template_rows, write_template
 from newinfra.errors import UserInputError
 from newinfra.plan import load_plan
@@ -44,33 +44,42 @@ def written(tmp_path, plan):
 
 
 def _header(ws):
-    return [ws.cell(S.HEADER_ROW, c).value for c in range(1, ws.max_column + 1)]
+    return [ws.cell(constants.HEADER_ROW, c).value for c in range(1, ws.max_column + 1)]
 
 
 def test_sheets_metadata_and_signature(written):
     settings, path = written
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [S.SHEET_GUIDE, S.SHEET_INDICATORS, S.SHEET_PROJECTS, S.SHEET_META]
-    meta_ws = wb[S.SHEET_META]
+    assert wb.sheetnames == [
+        constants.SHEET_GUIDE,
+        constants.SHEET_INDICATORS,
+        constants.SHEET_PROJECTS,
+        constants.SHEET_META,
+    ]
+    meta_ws = wb[constants.SHEET_META]
     assert meta_ws.sheet_state == "veryHidden"
     meta = {meta_ws.cell(r, 1).value: meta_ws.cell(r, 2).value for r in range(1, meta_ws.max_row + 1)}
-    assert meta[S.META_KIND] == S.TEMPLATE_KIND
-    assert meta[S.META_VERSION] == S.TEMPLATE_VERSION
-    assert meta[S.META_DEPARTMENT] == "CA" and meta[S.META_PERIOD] == "2024-06"
-    assert signature_ok("s3cret", "CA", "2024-06", S.TEMPLATE_VERSION, meta[S.META_SIGNATURE])
-    assert not signature_ok("other", "CA", "2024-06", S.TEMPLATE_VERSION, meta[S.META_SIGNATURE])
+    assert meta[constants.META_KIND] == constants.TEMPLATE_KIND
+    assert meta[constants.META_VERSION] == constants.TEMPLATE_VERSION
+    assert meta[constants.META_DEPARTMENT] == "CA" and meta[constants.META_PERIOD] == "2024-06"
+    assert signature_ok("s3cret", "CA", "2024-06", constants.TEMPLATE_VERSION, meta[constants.META_SIGNATURE])
+    assert not signature_ok(
+        "other", "CA", "2024-06", constants.TEMPLATE_VERSION, meta[constants.META_SIGNATURE]
+    )
     guide = "\n".join(
-        str(c.value) for row in wb[S.SHEET_GUIDE].iter_rows() for c in row if c.value is not None
+        str(c.value) for row in wb[constants.SHEET_GUIDE].iter_rows() for c in row if c.value is not None
     )
     assert "2024年7月5日" in guide  # deadline: period end + 5 days
-    assert "省通信管理局" in guide and f"#signature={meta[S.META_SIGNATURE]}" in guide
+    assert "省通信管理局" in guide and f"#signature={meta[constants.META_SIGNATURE]}" in guide
 
 
 def test_indicator_sheet_has_only_the_departments_rows(written, plan):
     _, path = written
-    ws = openpyxl.load_workbook(path)[S.SHEET_INDICATORS]
-    assert _header(ws) == [h for _, h in S.INDICATOR_COLUMNS]
-    rows = [(ws.cell(r, 1).value, ws.cell(r, 2).value) for r in range(S.FIRST_DATA_ROW, ws.max_row + 1)]
+    ws = openpyxl.load_workbook(path)[constants.SHEET_INDICATORS]
+    assert _header(ws) == [h for _, h in constants.INDICATOR_COLUMNS]
+    rows = [
+        (ws.cell(r, 1).value, ws.cell(r, 2).value) for r in range(constants.FIRST_DATA_ROW, ws.max_row + 1)
+    ]
     assert rows == template_rows(plan, "CA")
     ca = plan.indicators_of("CA")
     assert {i for i, _ in rows} == {i.indicator_id for i in ca}
@@ -83,15 +92,15 @@ def test_indicator_sheet_has_only_the_departments_rows(written, plan):
     # hidden machine codes, unit and previous value shown, input cells unlocked, labels locked
     assert ws.column_dimensions["A"].hidden and ws.column_dimensions["B"].hidden
     assert ws.protection.sheet
-    by_key = {key: i + 1 for i, (key, _) in enumerate(S.INDICATOR_COLUMNS)}
-    r = rows.index(("g5_base_stations", "GY")) + S.FIRST_DATA_ROW
+    by_key = {key: i + 1 for i, (key, _) in enumerate(constants.INDICATOR_COLUMNS)}
+    r = rows.index(("g5_base_stations", "GY")) + constants.FIRST_DATA_ROW
     assert ws.cell(r, by_key["unit"]).value == plan.indicators["g5_base_stations"].unit
     assert ws.cell(r, by_key["previous_value"]).value == 12345
     assert ws.cell(r, by_key["value"]).protection.locked is False
     assert ws.cell(r, by_key["indicator_name"]).protection.locked is True
     validations = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     value_col = openpyxl.utils.get_column_letter(by_key["value"])
-    r_pct = rows.index(("g5_village_coverage_rate", "GZ")) + S.FIRST_DATA_ROW
+    r_pct = rows.index(("g5_village_coverage_rate", "GZ")) + constants.FIRST_DATA_ROW
     dv = validations[f"{value_col}{r_pct}"]
     assert dv.type == "decimal" and float(dv.formula1) == 0 and float(dv.formula2) == 100
     assert len(validations) == len(rows)
@@ -99,9 +108,9 @@ def test_indicator_sheet_has_only_the_departments_rows(written, plan):
 
 def test_project_sheet_lists_projects_with_lists(written):
     _, path = written
-    ws = openpyxl.load_workbook(path)[S.SHEET_PROJECTS]
-    assert _header(ws) == [h for _, h in S.PROJECT_COLUMNS]
-    first = [ws.cell(S.FIRST_DATA_ROW, c).value for c in range(1, 6)]
+    ws = openpyxl.load_workbook(path)[constants.SHEET_PROJECTS]
+    assert _header(ws) == [h for _, h in constants.PROJECT_COLUMNS]
+    first = [ws.cell(constants.FIRST_DATA_ROW, c).value for c in range(1, 6)]
     assert first == ["XJ-2024-001", "贵安数据中心集群二期", "算力", "贵安新区", 150000]
     kinds = {dv.type for dv in ws.data_validations.dataValidation}
     assert kinds == {"decimal", "list"}
@@ -139,24 +148,29 @@ def test_fill_template_types_values_and_projects(written, tmp_path):
         notes={("g5_base_stations", "GY"): "含室分站"},
     )  # fmt: skip
     wb = openpyxl.load_workbook(out)
-    ws = wb[S.SHEET_INDICATORS]
-    by_key = {key: i + 1 for i, (key, _) in enumerate(S.INDICATOR_COLUMNS)}
+    ws = wb[constants.SHEET_INDICATORS]
+    by_key = {key: i + 1 for i, (key, _) in enumerate(constants.INDICATOR_COLUMNS)}
     found = {
         (ws.cell(r, 1).value, ws.cell(r, 2).value): (
             ws.cell(r, by_key["value"]).value,
             ws.cell(r, by_key["note"]).value,
         )
-        for r in range(S.FIRST_DATA_ROW, ws.max_row + 1)
+        for r in range(constants.FIRST_DATA_ROW, ws.max_row + 1)
     }
     assert found[("g5_base_stations", "GY")] == ("15万", "含室分站")
     assert found[("g5_village_coverage_rate", "GZ")][0] == 65
     assert found[("no_such", "GZ")][0] == 1  # appended as a new row
-    ps = wb[S.SHEET_PROJECTS]
-    assert [ps.cell(S.FIRST_DATA_ROW, c).value for c in (1, 6, 7, 8)] == ["XJ-2024-001", 100, 500, "在建"]
-    assert [ps.cell(S.FIRST_DATA_ROW + 1, c).value for c in (1, 6, 7, 8)] == ["XJ-NEW", 1, 2, "在建"]
+    ps = wb[constants.SHEET_PROJECTS]
+    assert [ps.cell(constants.FIRST_DATA_ROW, c).value for c in (1, 6, 7, 8)] == [
+        "XJ-2024-001",
+        100,
+        500,
+        "在建",
+    ]
+    assert [ps.cell(constants.FIRST_DATA_ROW + 1, c).value for c in (1, 6, 7, 8)] == ["XJ-NEW", 1, 2, "在建"]
     # the filled file keeps the template's protection, hidden columns and metadata
     assert ws.protection.sheet and ws.column_dimensions["A"].hidden
-    assert wb[S.SHEET_META].sheet_state == "veryHidden"
+    assert wb[constants.SHEET_META].sheet_state == "veryHidden"
 
 
 def test_cli_template(home):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ingestion.common.cells import as_written, cell_text, column_letter, is_blank
 from ingestion.common.numbers import parse_number
-from ingestion.projects import settings as S
+from ingestion.projects import constants
 from newinfra.plan import Plan
 
 
@@ -39,11 +39,11 @@ def _norm(text: object) -> str:
 def find_header(grid: list[list[object]]) -> tuple[int, dict[str, int], float] | None:
     """(row index, key -> column index, yuan per unit of the investment column), or None."""
     by_text = {}
-    for key, header in S.COLUMNS:
+    for key, header in constants.COLUMNS:
         by_text[_norm(header)] = key
         by_text[key] = key
-    invest = {_norm(h): scale for h, scale in S.INVESTMENT_HEADERS.items()}
-    for i, row in enumerate(grid[: S.HEADER_SEARCH_ROWS]):
+    invest = {_norm(h): scale for h, scale in constants.INVESTMENT_HEADERS.items()}
+    for i, row in enumerate(grid[: constants.HEADER_SEARCH_ROWS]):
         found: dict[str, int] = {}
         scale = 10_000.0
         for c, cell in enumerate(row):
@@ -55,15 +55,15 @@ def find_header(grid: list[list[object]]) -> tuple[int, dict[str, int], float] |
             key = by_text.get(text) or by_text.get(text.lower())
             if key and key not in found:
                 found[key] = c
-        if all(k in found for k in S.REQUIRED_KEYS):
+        if all(k in found for k in constants.REQUIRED_KEYS):
             return i, found, scale
     return None
 
 
 def sector_code(text: str) -> str | None:
-    if text in S.SECTOR_LABELS_ZH:
+    if text in constants.SECTOR_LABELS_ZH:
         return text
-    for code, label in S.SECTOR_LABELS_ZH.items():
+    for code, label in constants.SECTOR_LABELS_ZH.items():
         if text == label:
             return code
     return None
@@ -93,15 +93,17 @@ def parse_rows(grid: list[list[object]], plan: Plan) -> tuple[list[RegistryRow],
     """Every row of the list, checked; any error means the list is not loaded (it is the reference)."""
     header = find_header(grid)
     if header is None:
-        missing = "、".join(h for k, h in S.COLUMNS if k in S.REQUIRED_KEYS)
+        missing = "、".join(h for k, h in constants.COLUMNS if k in constants.REQUIRED_KEYS)
         return [], [RowError(0, "", "", f"找不到表头行（须含：{missing}）", f"no header row with: {missing}")]
     h, cols, scale = header
-    headers = dict(S.COLUMNS)
+    headers = dict(constants.COLUMNS)
     rows: list[RegistryRow] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    if len(grid) - h - 1 > S.MAX_ROWS:
-        return [], [RowError(0, "", "", f"行数超过上限 {S.MAX_ROWS}", f"more than {S.MAX_ROWS} rows")]
+    if len(grid) - h - 1 > constants.MAX_ROWS:
+        return [], [
+            RowError(0, "", "", f"行数超过上限 {constants.MAX_ROWS}", f"more than {constants.MAX_ROWS} rows")
+        ]
     for i in range(h + 1, len(grid)):
         record = grid[i]
         n = i + 1

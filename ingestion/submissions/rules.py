@@ -1,15 +1,13 @@
-"""Pure functions of the submission ingest: numbers, signatures, reasons, row validation.
+"""The submission's rules: reasons, an indicator's bounds, the rows' types and their validation, the
+metadata and sender checks (numbers and cells: ``ingestion.common``; the signature: ``signature``).
 
-Nothing here touches the disk or the warehouse; the edges (``readers``, ``load``, ``__init__``) do.
+Nothing here touches the disk or the warehouse; the edges (``readers``, ``store``, ``ingest``) do.
 Every rule is a function tested table-driven in ``tests/ingestion/submissions/``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +15,8 @@ from dataclasses import dataclass, field
 from ingestion.common.cells import as_written, cell_text, is_blank
 from ingestion.common.numbers import Number, format_range, parse_money_yuan, parse_number
 from ingestion.common.reasons import FILE_REASONS, Quarantine, Reason
-from ingestion.submissions import settings as S
+from ingestion.submissions import constants
+from ingestion.submissions.signature import signature_ok
 from newinfra.plan import Indicator, Plan
 
 # --- Reasons ----------------------------------------------------------------------------------------------
@@ -25,30 +24,14 @@ from newinfra.plan import Indicator, Plan
 
 def reason(code: str, **details: object) -> Reason:
     """The reason ``code`` with its Chinese and English text filled from ``details``."""
-    table = FILE_REASONS.get(code) or S.ROW_REASONS.get(code) or S.FLAG_REASONS.get(code)
+    table = FILE_REASONS.get(code) or constants.ROW_REASONS.get(code) or constants.FLAG_REASONS.get(code)
     if table is None:
         raise KeyError(code)
     zh, en = table
     return Reason(code, zh.format(**details), en.format(**details))
 
 
-# --- Signature ------------------------------------------------------------------------------------------
-
-
-def sign(secret: str, department_code: str, period: str, template_version: str) -> str:
-    """HMAC-SHA256 (hex) of ``department_code|period|template_version`` with the template secret."""
-    message = f"{department_code}|{period}|{template_version}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def signature_ok(
-    secret: str, department_code: str, period: str, template_version: str, signature: str
-) -> bool:
-    expected = sign(secret, department_code, period, template_version)
-    return hmac.compare_digest(expected, (signature or "").strip().lower())
-
-
-# --- Cells --------------------------------------------------------------------------------------------------
+# --- Bounds --------------------------------------------------------------------------------------------------
 
 
 def bounds_of(indicator: Indicator) -> tuple[float | None, float | None]:
@@ -280,9 +263,9 @@ def validate_indicator_row(
 def status_code(raw: object) -> str | None:
     """A project status as written (Chinese label or ASCII code) -> its code, or None."""
     text = unicodedata.normalize("NFKC", cell_text(raw)).strip()
-    if text in S.PROJECT_STATUSES:
+    if text in constants.PROJECT_STATUSES:
         return text
-    for code, label in S.PROJECT_STATUSES.items():
+    for code, label in constants.PROJECT_STATUSES.items():
         if text == label:
             return code
     return None
@@ -329,7 +312,7 @@ def validate_project_row(row: RawRow, ctx: Context, seen: dict[str, int]) -> Acc
     if status is None:
         if is_blank(row.cells.get("status")):
             return _number_rejection(row, "status", Number(None, "empty_value"), "")
-        allowed = "、".join(S.PROJECT_STATUSES.values())
+        allowed = "、".join(constants.PROJECT_STATUSES.values())
         return _reject(
             row,
             "status",
@@ -380,43 +363,28 @@ def check_metadata(
     """
     from newinfra.periods import is_valid_period, period_start
 
-    if sender == S.LANDING_ROOT_SENDER:
+    if sender == constants.LANDING_ROOT_SENDER:
         raise Quarantine("spoof_landing_root")
     if sender not in plan.departments:
         raise Quarantine("sender_unknown", sender=sender)
-    if not meta or meta.get(S.META_KIND) != S.TEMPLATE_KIND:
+    if not meta or meta.get(constants.META_KIND) != constants.TEMPLATE_KIND:
         raise Quarantine("metadata_missing")
-    missing = [k for k in S.META_KEYS if not (meta.get(k) or "").strip()]
+    missing = [k for k in constants.META_KEYS if not (meta.get(k) or "").strip()]
     if missing:
         raise Quarantine("metadata_incomplete", missing=", ".join(missing))
-    version = meta[S.META_VERSION].strip()
-    if version not in S.SUPPORTED_TEMPLATE_VERSIONS:
-        raise Quarantine("template_version_unsupported", version=version, current=S.TEMPLATE_VERSION)
-    department = meta[S.META_DEPARTMENT].strip()
+    version = meta[constants.META_VERSION].strip()
+    if version not in constants.SUPPORTED_TEMPLATE_VERSIONS:
+        raise Quarantine("template_version_unsupported", version=version, current=constants.TEMPLATE_VERSION)
+    department = meta[constants.META_DEPARTMENT].strip()
     if department not in plan.departments:
         raise Quarantine("department_unknown", department=department)
     if department != sender:
         raise Quarantine("spoof_department_mismatch", department=department, sender=sender)
-    period = meta[S.META_PERIOD].strip()
+    period = meta[constants.META_PERIOD].strip()
     if not is_valid_period(period):
         raise Quarantine("period_invalid", period=period)
-    if not signature_ok(secret, department, period, version, meta[S.META_SIGNATURE]):
+    if not signature_ok(secret, department, period, version, meta[constants.META_SIGNATURE]):
         raise Quarantine("signature_mismatch")
     if period_start(period) > today:
         raise Quarantine("period_in_future", period=period)
     return department, period, version
-
-
-def safe_path_part(text: str | None, fallback: str) -> str:
-    """A path component from a code we validated (ASCII letters, digits, _ and -), else ``fallback``."""
-    if text and re.fullmatch(r"[A-Za-z0-9_-]{1,32}", text):
-        return text
-    return fallback
-
-
-def feedback_relpath(department: str, period: str | None, version: int | None, sha256: str) -> str:
-    """feedback/<department>/<period>/反馈_<department>_<period>_v<version or sha8>.xlsx"""
-    dept = safe_path_part(department, S.UNKNOWN_SENDER)
-    per = period if period and re.fullmatch(r"\d{4}-\d{2}", period) else "unknown"
-    tag = f"v{version}" if version else sha256[:8]
-    return f"feedback/{dept}/{per}/反馈_{dept}_{per}_{tag}.xlsx"
