@@ -13,6 +13,8 @@ Scheduled on either raw asset (``newinfra://raw/submissions`` | ``newinfra://raw
    it); it stops the monthly export (``newinfra_monthly_report``'s gate). It is logged as an error.
 3. ``publish``: ``newinfra.transform.publish(settings)`` — the read-only analysts' copy, replaced
    atomically; publishes the ``newinfra://marts`` asset.
+4. ``rebuild_portal``: ``portal.build_portal(settings)`` — the static indicator portal and the dbt
+   docs from the new copy, swapped in atomically (docs/portal.md).
 """
 
 from __future__ import annotations
@@ -78,7 +80,19 @@ def newinfra_transform() -> None:
         print(f"分析副本 / analysts' copy: {path}")
         return str(path)
 
-    dbt_build >> quality_checks() >> publish()
+    @task
+    def rebuild_portal() -> str:
+        """Rebuild the static indicator portal and the dbt docs from the new copy (docs/portal.md).
+        It only reads the published copy: no writer pool."""
+        from portal import build_portal
+
+        result = build_portal(platform_settings())
+        print(f"指标门户 / portal: {result.path / 'index.html'} {result.seconds}")
+        if result.docs.startswith("failed"):
+            raise RuntimeError(f"dbt 文档未生成 / dbt docs not generated: {result.docs}")
+        return str(result.path)
+
+    dbt_build >> quality_checks() >> publish() >> rebuild_portal()
 
 
 newinfra_transform()

@@ -21,6 +21,7 @@ import newinfra.extract
 import newinfra.home_cli
 import newinfra.transform_cli
 import pipeline.cycle
+import portal.cli
 import quality.cli
 from newinfra.errors import NewinfraError
 from newinfra.settings import Settings
@@ -37,7 +38,11 @@ COMMAND_MODULES = (
     demo.cli,
     pipeline.cycle,
     newinfra.extract,
+    portal.cli,
 )
+# After these commands publish the analysts' copy, the indicator portal is rebuilt from it
+# (docs/portal.md); `newinfra build --no-publish` publishes nothing, so nothing is rebuilt.
+REBUILDS_PORTAL = ("build", "publish")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         guard.check_secrets(args.command, settings)
         code = int(args.func(args, settings) or 0)
+        if code == 0 and args.command in REBUILDS_PORTAL and not getattr(args, "no_publish", False):
+            code = portal.cli.rebuild_after_publish(settings, as_json=getattr(args, "json", False))
         sys.stdout.flush()
         return code
     except NewinfraError as exc:

@@ -149,6 +149,14 @@ def _run(settings: Settings, period: str, started: float) -> int:
         print(f"   {package / name}")
     print(f"反馈文件 / feedback:          {settings.feedback}")
     print(f"分析副本 / analysts' copy:    {settings.published_warehouse}")
+    portal_index = settings.published / "portal" / "index.html"
+    built = (
+        ""
+        if portal_index.exists()
+        else "（未生成，见上方 transform 的日志 / not built: see the transform log）"
+    )
+    print(f"指标门户 / indicator portal:  {portal_index}{built}")
+    print("   浏览 / browse: newinfra serve  →  http://127.0.0.1:8000/index.html")
     print()
     for line in summary(settings, period):
         print(line)
