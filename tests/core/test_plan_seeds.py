@@ -172,10 +172,13 @@ def test_display_units():
     assert indicators["telemedicine_person_times"]["unit"] == "人次"
 
 
-def test_size_of_the_plan():
-    # DESIGN.md: some 75 distinct indicators with about 100 dated targets
-    assert 65 <= len(seed("indicators")) <= 85
-    assert 90 <= len(seed("indicator_targets")) <= 110
+def test_every_sector_has_indicators_and_targets_are_dated_2022_or_2024():
+    """The sectors people see (templates, project library, feedback) are exactly the seeds' sectors,
+    and the plan dates its targets 到2022年 or 到2024年 (none for 2023)."""
+    from ingestion.common.sectors import SECTOR_LABELS_ZH
+
+    assert {row["sector"] for row in seed("indicators")} == set(SECTOR_LABELS_ZH)
+    assert {row["target_year"] for row in seed("indicator_targets")} == {"2022", "2024"}
 
 
 # ---------------------------------------------------------------- departments, prefectures, tasks
