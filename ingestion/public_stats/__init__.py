@@ -236,7 +236,7 @@ def _fetch_one(
     from ingestion.public_stats.fetch import fetch_url, read_path, sniff
     from ingestion.public_stats.helpers import map_table, reason_summary
     from ingestion.public_stats.parsers import PARSERS, Limits, ParseError
-    from ingestion.public_stats.settings import FAILED, NOT_MODIFIED, UNCHANGED
+    from ingestion.public_stats.settings import ARCHIVE_EXT, FAILED, NOT_MODIFIED, UNCHANGED
 
     fetched_at = _utcnow()
     result = SourceResult(
@@ -283,7 +283,9 @@ def _fetch_one(
         return result
     if download.body is not None:
         # archived before anything reads it, even when the download itself failed (evidence)
-        result.file_sha256, result.archive_path = archive_body(settings, download.body, source.format)
+        result.file_sha256, result.archive_path = archive_body(
+            settings, download.body, ARCHIVE_EXT.get(source.format, source.format)
+        )
     if download.status == "failed":
         _fail(result, download.error_code, download.error_zh, download.error_en)
         _record(settings, result, fetched_at, extra)

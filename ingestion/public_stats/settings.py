@@ -10,6 +10,7 @@ SOURCES_FILE = PROJECT_ROOT / "ingestion" / "public_stats" / "sources.yml"
 
 # Raw bodies are archived under NEWINFRA_HOME/archive/public/<sha[:2]>/<sha>.<ext>.
 ARCHIVE_SUBDIR = "public"
+ARCHIVE_EXT = {"easyquery": "json"}  # the archived file's extension, when not the format's name
 
 FORMATS = ("csv", "xlsx", "json", "easyquery", "html")
 FREQUENCIES = ("monthly", "yearly")
