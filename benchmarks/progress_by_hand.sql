@@ -1,4 +1,4 @@
--- The progress method (DESIGN.md "Progress"), written by hand as ONE DuckDB statement over the raw
+-- The progress method (docs/progress-method.md), written by hand as ONE DuckDB statement over the raw
 -- rows: the obvious alternative to dbt's path (stg_submissions__* -> int_submission_values_versioned
 -- -> int_calendar_months -> int_indicator_values_province -> int_indicator_progress). Same inputs
 -- (raw.submission_values, raw.submission_files, plan.indicators, plan.indicator_targets), same

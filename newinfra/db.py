@@ -1,6 +1,6 @@
 """The warehouse: one DuckDB file, one writer at a time.
 
-DuckDB refuses a second process while a writer holds the file (even read-only: see STACK.md), so
+DuckDB refuses a second process while a writer holds the file (even read-only: see docs/architecture.md), so
 every writer goes through :func:`writer`, which takes a file lock beside the warehouse first. A
 second writer waits for the lock (up to ``NEWINFRA_LOCK_TIMEOUT`` seconds) and then proceeds, or
 fails with a clear message. Under Airflow the ``duckdb_writer`` pool (1 slot) serialises tasks as

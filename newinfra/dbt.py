@@ -1,7 +1,7 @@
 """Run dbt for the platform: one place that knows the project dir, profile and environment.
 
 dbt runs in a child process (``python -m dbt.cli.main``-equivalent: the venv's ``dbt``): in-process
-``dbtRunner`` keeps the DuckDB file open read-write afterwards (STACK.md), which would block the
+``dbtRunner`` keeps the DuckDB file open read-write afterwards (docs/architecture.md), which would block the
 quality checks and the export that follow. The caller holds the warehouse write lock.
 """
 

@@ -21,7 +21,7 @@ def dbt_tasks(task_id: str = "dbt_build", mode: str = DBT_MODE_BUILD, **operator
 
     Both modes run ONE ``dbt build`` (seeds, models, tests) with ``newinfra/bin/dbt-locked`` (the
     warehouse file lock for the whole build) in a subprocess (the DuckDB file is closed when it
-    ends: STACK.md), holding the ``duckdb_writer`` pool, with the same dbt vars as
+    ends: docs/architecture.md), holding the ``duckdb_writer`` pool, with the same dbt vars as
     ``newinfra.transform.build``:
 
     - ``build`` (the DAG's): one ``DbtBuildLocalOperator`` task. Overhead over plain ``dbt build``:
