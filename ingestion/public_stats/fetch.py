@@ -264,9 +264,11 @@ def fetch_url(
                 if ctype is not None and ctype not in source.content_types:
                     return _failed(
                         "content_type",
-                        f"返回的内容类型 {ctype} 与格式 {source.format} 不符（可能是错误页或登录页）：{url}",
+                        f"返回的内容类型 {ctype} 与格式 {source.format} 不符（可能是错误页或登录页）：{url}"
+                        + (f"（被重定向到 {final}）" if final != url else ""),
                         f"content type {ctype} does not match format {source.format} "
-                        f"(an error or login page?): {url}",
+                        f"(an error or login page?): {url}"
+                        + (f" (redirected to {final})" if final != url else ""),
                         body=body,
                         **meta,
                     )

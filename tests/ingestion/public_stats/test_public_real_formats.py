@@ -358,7 +358,7 @@ def test_login_and_error_pages_are_errors_by_content_never_data(real_server, htt
     results = {r.name: r for r in fetch_sources(http_settings, sources_file=path)}
     # text/html where xlsx is expected fails on the content type; the JSON served as JSON but holding
     # a web page, and the login page where a table was expected, fail on their content
-    assert results["gz_xlsx"].error_code == "content_type"
+    assert results["gz_xlsx"].error_code == "content_type" and "/login.html" in results["gz_xlsx"].error_en
     assert results["nbs"].error_code == "error_page" and "HTML" in results["nbs"].error_en
     assert results["miit"].error_code == "login_page" and "登录页" in results["miit"].error_zh
     for r in results.values():
