@@ -8,7 +8,7 @@ Each Oracle's SQL reads only the oracle's own tables (``ref``, see reference.py)
 from __future__ import annotations
 
 from compare import Oracle
-from reference import LOCAL_UTC_OFFSET_HOURS, ON_TIME_DAYS
+from reference import LOCAL_UTC_OFFSET_HOURS, ON_TIME_DAYS, RECONCILIATION_THRESHOLD
 
 MONTHLY_COLUMNS = (
     "period_year",
@@ -459,6 +459,14 @@ ORACLES: list[Oracle] = [
                 (select coalesce(sum(rows_accepted), 0) from files as f where f.department_code = g.department_code
                    and f.period_month = g.period_month and f.status in ('loaded', 'partially_loaded'))
                     as rows_accepted,
+                (select count(distinct (v.indicator_id, v.prefecture_code)) from wh.raw.submission_values as v
+                 join files as f using (file_id)
+                 where f.department_code = g.department_code and f.period_month = g.period_month
+                   and f.status in ('loaded', 'partially_loaded'))
+                + (select count(distinct pr.project_code) from wh.raw.submission_projects as pr
+                   join files as f using (file_id)
+                   where f.department_code = g.department_code and f.period_month = g.period_month
+                     and f.status in ('loaded', 'partially_loaded')) as rows_in_force,
                 (select coalesce(sum(rows_rejected), 0) from files as f where f.department_code = g.department_code
                    and f.period_month = g.period_month and f.status in ('loaded', 'partially_loaded'))
                     as rows_rejected,
@@ -492,6 +500,7 @@ ORACLES: list[Oracle] = [
             "latest_file_version",
             "n_revisions",
             "rows_accepted",
+            "rows_in_force",
             "rows_rejected",
             "days_late",
             "reporting_rate_to_date",
@@ -544,32 +553,62 @@ ORACLES.append(
     Oracle(
         "governance.fct_reconciliation",
         ("source_name", "indicator_id", "prefecture_code", "period"),
-        """
+        f"""
+        -- like with like: a carried department figure against the same source's figure of the month it
+        -- was reported; nothing to compare (and no flag) when the source has none for that month
         with public as (
             select * from wh.raw.public_observations
             qualify row_number() over (
                 partition by source_name, indicator_id, prefecture_code, period
                 order by observation_version desc, fetched_at desc) = 1
+        ),
+        joined as (
+            select
+                o.source_name, o.indicator_id, o.prefecture_code, o.period,
+                o.value as public_value, o.observation_version, m.value as department_value,
+                case when m.value is not null then strftime(m.last_reported_month, '%Y-%m') end
+                    as department_value_period,
+                i.display_scale
+            from public as o
+            join wh.plan.indicators as i using (indicator_id)
+            left join ref.monthly as m
+                on m.indicator_id = o.indicator_id and m.prefecture_code = o.prefecture_code and m.period = o.period
+        ),
+        compared as (
+            select j.*, same.value as compared_public_value, j.department_value - same.value as gap
+            from joined as j
+            left join public as same
+                on same.source_name = j.source_name and same.indicator_id = j.indicator_id
+                and same.prefecture_code = j.prefecture_code and same.period = j.department_value_period
         )
-        select
-            o.source_name, o.indicator_id, o.prefecture_code, o.period,
-            o.value as public_value, o.observation_version, m.value as department_value,
-            m.value - o.value as gap, i.display_scale,
-            (m.value - o.value) / nullif(abs(o.value), 0) as gap_share,
-            (m.value - o.value) / i.display_scale as gap_display
-        from public as o
-        join wh.plan.indicators as i using (indicator_id)
-        left join ref.monthly as m
-            on m.indicator_id = o.indicator_id and m.prefecture_code = o.prefecture_code and m.period = o.period
+        select *,
+            gap / nullif(abs(compared_public_value), 0) as gap_share,
+            gap / display_scale as gap_display,
+            case
+                when compared_public_value = 0 then gap != 0
+                when gap is null then false
+                else abs(gap) / abs(compared_public_value) > {RECONCILIATION_THRESHOLD}
+            end as is_flagged,
+            case
+                when department_value is null then 'no_department_value'
+                when department_value_period = period then 'same_month'
+                when compared_public_value is not null then 'reported_month'
+                else 'not_comparable'
+            end as comparison_basis
+        from compared
         """,
         (
             "public_value",
             "observation_version",
             "department_value",
+            "department_value_period",
+            "compared_public_value",
             "gap",
             "display_scale",
             "gap_share",
             "gap_display",
+            "is_flagged",
+            "comparison_basis",
         ),
     )
 )

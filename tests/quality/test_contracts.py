@@ -483,6 +483,8 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         "schema": [f"alter table {REC} drop column gap"],
         "duplicate": [dup(REC)],
         "gap_consistent": [upd(REC, "gap = gap + 100 + abs(public_value)", "department_value is not null")],
+        "comparison_basis.invalid": [upd(REC, "comparison_basis = 'other'")],
+        "like_with_like": [upd(REC, "compared_public_value = public_value + 1", "comparison_basis = 'same_month'")],
         "known_to_plan": [upd(REC, "prefecture_code = 'XX'")],
         "gap_within_threshold": (
             [
@@ -708,6 +710,7 @@ CONTRACTS = {c.contract_id: c for c in discover_contracts()}
 def test_every_check_of_every_contract_has_a_breaking_case():
     # the governance contracts' breaking cases live in their own module, which adds them to BREAKS
     # when it is imported (here, not at the top: it imports this module's helpers)
+    import test_contracts_bounds  # noqa: F401
     import test_contracts_governance  # noqa: F401
     import test_contracts_public_health  # noqa: F401
 

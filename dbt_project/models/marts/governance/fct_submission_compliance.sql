@@ -3,6 +3,9 @@
     indicator (they lead it in indicators.csv). Submitted: at least one accepted file (loaded or
     partially loaded) for the month; a quarantined file is not a report. On time: the first accepted
     file arrived (local calendar date) no later than var('on_time_days') days after the month ended.
+    rows_accepted adds up every accepted file of the month, a revision's superseded rows included;
+    rows_in_force counts the rows that are the month's figures: one per indicator x prefecture and
+    one per project, from the latest accepted version that holds it.
 -#}
 with
 
@@ -21,6 +24,53 @@ calendar as (
 files as (
 
     select * from {{ ref('stg_submissions__files') }}
+
+),
+
+submitted_values as (
+
+    select * from {{ ref('stg_submissions__values') }}
+
+),
+
+submitted_projects as (
+
+    select * from {{ ref('stg_submissions__projects') }}
+
+),
+
+rows_in_force as (
+
+    select
+        files.department_code,
+        files.period_month,
+        count(distinct (submitted_values.indicator_id, submitted_values.prefecture_code)) as n_rows
+    from submitted_values
+    inner join files on submitted_values.file_id = files.file_id
+    where files.is_accepted
+    group by files.department_code, files.period_month
+
+    union all
+
+    select
+        files.department_code,
+        files.period_month,
+        count(distinct submitted_projects.project_code) as n_rows
+    from submitted_projects
+    inner join files on submitted_projects.file_id = files.file_id
+    where files.is_accepted
+    group by files.department_code, files.period_month
+
+),
+
+rows_in_force_by_month as (
+
+    select
+        department_code,
+        period_month,
+        sum(n_rows) as rows_in_force
+    from rows_in_force
+    group by department_code, period_month
 
 ),
 
@@ -77,6 +127,7 @@ joined as (
         file_counts.latest_file_version,
         greatest(coalesce(file_counts.n_files_accepted, 0) - 1, 0) as n_revisions,
         coalesce(file_counts.rows_accepted, 0) as rows_accepted,
+        coalesce(rows_in_force_by_month.rows_in_force, 0) as rows_in_force,
         coalesce(file_counts.rows_rejected, 0) as rows_rejected,
         coalesce(file_counts.has_revision_after_publication, false) as has_revision_after_publication
 
@@ -85,6 +136,10 @@ joined as (
         on
             grid.department_code = file_counts.department_code
             and grid.period_month = file_counts.period_month
+    left join rows_in_force_by_month
+        on
+            grid.department_code = rows_in_force_by_month.department_code
+            and grid.period_month = rows_in_force_by_month.period_month
 
 ),
 
