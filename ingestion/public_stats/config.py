@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from ingestion.public_stats.settings import CONTENT_TYPES, EASYQUERY_MAPPING, FORMATS, SOURCES_FILE
+from ingestion.public_stats.settings import CONTENT_TYPES, EASYQUERY_MAPPING, SOURCES_FILE
 from newinfra.errors import UserInputError
 from newinfra.settings import PROJECT_ROOT
 
@@ -75,9 +75,14 @@ class IndicatorMap(_Model):
     value in base units = published value x scale (8.12 万个 x 10000 = 81200 个)."""
 
     label: str
-    indicator_id: str
+    indicator_id: str = Field(min_length=1)
     unit: str = ""
     scale: Decimal = Decimal(1)
+
+    @field_validator("unit", mode="before")
+    @classmethod
+    def _unit(cls, value: Any) -> str:
+        return str(value or "").strip()
 
     @field_validator("scale", mode="before")
     @classmethod
@@ -214,8 +219,8 @@ class Source(_Model):
     entry: that source fails alone."""
 
     name: str
-    title_zh: str
-    publisher: str
+    title_zh: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
     location: str  # resolved: an http(s) URL or an absolute path
     format: Literal["csv", "xlsx", "json", "easyquery", "html"]
     frequency: Literal["monthly", "yearly"]
@@ -223,8 +228,8 @@ class Source(_Model):
     is_synthetic: bool = False
     max_age_months: int | None = Field(default=None, ge=0)  # staleness allowed (default per frequency)
     table: TableSpec = Field(default_factory=TableSpec)
-    mapping: ColumnMap | None = None
-    indicators: dict[str, IndicatorMap]
+    mapping: ColumnMap
+    indicators: dict[str, IndicatorMap] = Field(min_length=1)
     content_types: tuple[str, ...] = ()
     config_error: ConfigError | None = Field(default=None, exclude=True)
 
@@ -236,40 +241,29 @@ class Source(_Model):
         if "config_error" in data:
             raise ConfigError("未知的键：config_error", "unknown keys: config_error")
         data = dict(data)
-        for key in ("title_zh", "publisher", "location", "format", "frequency", "indicators"):
-            if data.get(key) in (None, "", {}, []):
-                raise ConfigError(f"缺少 {key}", f"missing {key}")
         for key in ("format", "frequency"):
-            data[key] = str(data[key]).strip().lower()
-        fmt = data["format"]
-        if fmt not in FORMATS:
-            raise ConfigError(
-                f"format 应为 {' | '.join(FORMATS)}，收到 {fmt!r}",
-                f"format must be one of {FORMATS}, got {fmt!r}",
-            )
+            if isinstance(data.get(key), str):
+                data[key] = data[key].strip().lower()
+        fmt = data.get("format")
         if fmt == "easyquery" and isinstance(data.get("mapping") or {}, dict):
             data["mapping"] = {**EASYQUERY_MAPPING, **(data.get("mapping") or {})}  # codes zb/reg/sj
-        if data.get("mapping") is None:
-            raise ConfigError("缺少 mapping", "missing mapping")
         # indicators: label -> {indicator_id, unit, scale}, the source's unit/scale as defaults
         default_unit, default_scale = str(data.pop("unit", "") or "").strip(), data.pop("scale", 1)
-        if not isinstance(data["indicators"], dict):
-            raise ConfigError(
-                "indicators 应为 发布时的指标名称: {indicator_id, unit, scale} 的映射",
-                "indicators must map published label: {indicator_id, unit, scale}",
-            )
-        indicators = {}
-        for label, spec in data["indicators"].items():
-            label = str(label).strip()
-            spec = {"indicator_id": spec} if isinstance(spec, str) else spec
-            if not isinstance(spec, dict) or not spec.get("indicator_id"):
-                raise ConfigError(
-                    f"指标 {label!r} 缺少 indicator_id", f"indicator {label!r} lacks indicator_id"
+        if isinstance(data.get("indicators"), dict):
+            data["indicators"] = {
+                str(label).strip(): (
+                    {"unit": default_unit, "scale": default_scale, **spec, "label": str(label).strip()}
+                    if isinstance(spec, dict)
+                    else {
+                        "indicator_id": spec,
+                        "unit": default_unit,
+                        "scale": default_scale,
+                        "label": str(label).strip(),
+                    }
                 )
-            indicators[label] = {"unit": default_unit, "scale": default_scale, **spec, "label": label}
-            indicators[label]["unit"] = str(indicators[label]["unit"] or "").strip()
-        data["indicators"] = indicators
-        content_types = data.get("content_types") or CONTENT_TYPES[fmt]
+                for label, spec in data["indicators"].items()
+            }
+        content_types = data.get("content_types") or CONTENT_TYPES.get(fmt, ())
         content_types = [content_types] if isinstance(content_types, str) else content_types
         data["content_types"] = tuple(str(c).strip().lower() for c in content_types)
         return data
@@ -363,6 +357,9 @@ def resolve_location(raw: str, env: Mapping[str, str], root: Path = PROJECT_ROOT
 _TYPE_ZH = {
     "missing": ("缺少", "missing"),
     "extra_forbidden": ("未知的键", "unknown keys"),
+    "string_too_short": ("不能为空", "must not be empty"),
+    "too_short": ("不能为空", "must not be empty"),
+    "dict_type": ("应为一个映射（键: 值）", "must be a mapping (key: value)"),
 }
 
 
