@@ -6,4 +6,4 @@ set -euo pipefail
 : "${AIRFLOW_ADMIN_PASSWORD:?set AIRFLOW_ADMIN_PASSWORD in docker/.env}"
 AIRFLOW__CELERY__FLOWER_BASIC_AUTH="${AIRFLOW_ADMIN_USERNAME:-admin}:${AIRFLOW_ADMIN_PASSWORD}"
 export AIRFLOW__CELERY__FLOWER_BASIC_AUTH
-exec airflow celery flower --port 5555
+exec airflow celery flower  # [celery] flower_port: 5555 unless AIRFLOW__CELERY__FLOWER_PORT says otherwise

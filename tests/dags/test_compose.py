@@ -235,7 +235,7 @@ def _airflow_argv(compose) -> list[tuple[str, list[str]]]:
         for line in script.read_text(encoding="utf-8").splitlines():
             line = line.strip().removeprefix("exec ")
             if line.startswith("airflow "):
-                found.append((f"{script.name}: {line}", shlex.split(line)[1:]))
+                found.append((f"{script.name}: {line}", shlex.split(line, comments=True)[1:]))
     return found
 
 
