@@ -41,20 +41,27 @@ def status(code: str, label: str, colour: str) -> str:
 
 
 IN_PROGRESS = "status_code in ('on_track', 'at_risk', 'behind')"
-COMPLETION_DEFINED = (
-    "actual_value is not null and kind <> 'milestone' "
-    "and (case when direction = 'at_most' then -1.0 else 1.0 end) * (target_value - baseline_value) > 0"
-)
+NOT_MILESTONE = "actual_value is not null and kind <> 'milestone' and direction <> 'done'"
+DEADLINE = "period = cast(target_year as varchar) || '-12'"
+AFTER_DEADLINE = "cast(left(period, 4) as integer) > target_year"
 # An indicator with data last month and this month (the reporting period, the last as-of month of the
 # fixture) made a consistent no_data row: only the follow-up warning fires.
 INTERRUPTED = ", ".join(
     [
         status("no_data", "无数据", "grey"),
+        "status_sort_order = (select sort_order from plan.progress_statuses where code = 'no_data')",
+        "met_late_period = null",
         "actual_value = null",
         "actual_period = null",
         "completion = null",
-        "time_elapsed = null",
+        "completion_rate = null",
+        "progress_since_baseline = null",
         "is_target_met = null",
+        "is_stale = false",
+        "stale_label_zh = null",
+        "projected_value = null",
+        "verdict_code = null",
+        "required_monthly_change = null",
         "growth_ratio = null",
         "growth_class = null",
         "is_status_changed = true",
@@ -67,13 +74,19 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         "indicator_id.missing": [upd(PROG, "indicator_id = null")],
         "time_elapsed.invalid": [upd(PROG, "time_elapsed = 1.5", "time_elapsed is not null")],
         "status_code.missing": [upd(PROG, "status_code = null")],
-        "status_code.invalid": [upd(PROG, "status_code = 'great'")],
+        "status_code_in_seed": [upd(PROG, "status_code = 'great'")],
         "schema": [f"alter table {PROG} drop column previous_status_code"],
         "duplicate": [dup(PROG)],
         "no_data_rule": [upd(PROG, status("no_data", "无数据", "grey"), "actual_value is not null")],
-        # a row whose actual meets the target shown as behind
-        "achieved_rule": [upd(PROG, status("behind", "滞后", "red"), "status_code = 'achieved'")],
-        # the fixture's figures run 2023-07..2024-06, all before the 2024 target's deadline
+        # a row in progress (its actual below the target, before the deadline) shown as achieved
+        "achieved_rule": [upd(PROG, status("achieved", "已完成", "green"), IN_PROGRESS)],
+        # at a target's deadline (the fixture's 2022-12 rows) a status of the months before it
+        "deadline_rule": [upd(PROG, status("on_track", "正常推进", "green"), DEADLINE)],
+        # after a deadline (a 2022-only target in 2023-2024) a status of the months before it
+        "after_deadline_rule": [upd(PROG, status("at_risk", "存在风险", "yellow"), AFTER_DEADLINE)],
+        # a month met late on a row that is not a late completion
+        "achieved_late_rule": [upd(PROG, "met_late_period = '2023-01'", "status_code <> 'achieved_late'")],
+        # the fixture's in-progress rows are before the deadline of their target
         "overdue_rule": [upd(PROG, status("overdue", "逾期未完成", "red"), IN_PROGRESS)],
         "milestone_rule": [
             upd(PROG, status("behind", "滞后", "red"), "kind = 'milestone' and status_code = 'on_track'")
@@ -87,26 +100,30 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
             )
         ],
         "completion_bounds": [upd(PROG, "completion = 1.5", IN_PROGRESS)],
-        "completion_rederived": [upd(PROG, "completion = completion * 1.5 + 100", COMPLETION_DEFINED)],
+        "completion_rate_rederived": [upd(PROG, "completion_rate = completion_rate * 1.5 + 100", NOT_MILESTONE)],
+        "completion_rederived": [upd(PROG, "completion = completion * 1.5 + 100", NOT_MILESTONE)],
         "time_elapsed_rederived": [
             upd(
                 PROG,
                 "time_elapsed = case when time_elapsed > 0.5 then time_elapsed - 0.25 else time_elapsed + 0.25 end",
-                "actual_value is not null",
             )
         ],
+        "stale_rule": [upd(PROG, "is_stale = not is_stale", "actual_value is not null")],
         "status_label_rule": [upd(PROG, "status_label_zh = '？' || status_label_zh")],
-        "growth_class_rule": [
+        "projection_rule": [
             upd(
                 PROG,
-                "growth_class = case when growth_class = 'deterioration' then 'substantial' else 'deterioration' end",
-                "growth_ratio is not null",
+                "required_monthly_change = required_monthly_change * 1.5 + 100",
+                "required_monthly_change is not null",
             )
         ],
-        "target_in_force": [upd(PROG, "target_year = case when target_year = 2022 then 2024 else 2022 end")],
-        "baseline_first_observation": [
-            upd(PROG, "baseline_value = baseline_value * 1.5 + 100", "baseline_source = 'first_observation'")
+        # an R beside a figure with no baseline (the fixture reports nothing before the plan)
+        "growth_ratio_rule": [
+            upd(PROG, "growth_ratio = 1.0, growth_class = 'substantial'", "actual_value is not null and baseline_value is null")
         ],
+        "growth_class_rule": [upd(PROG, "growth_class = 'substantial'", "growth_ratio is null")],
+        "target_in_force": [upd(PROG, "target_year = case when target_year = 2022 then 2024 else 2022 end")],
+        "baseline_rule": [upd(PROG, "baseline_value = 5, baseline_period = '2021-12'", "baseline_source is null")],
         "previous_status": [
             upd(
                 PROG,
@@ -189,7 +206,16 @@ def test_the_progress_thresholds_are_dbt_project_vars():
     """The contract's thresholds are its variables' defaults: each must be dbt_project.yml's var of the
     same name (and every contract variable with a default named like a dbt var, in any contract)."""
     variables = contract_document(CONTRACTS[PROGRESS])["variables"]
-    thresholds = {"at_risk_margin", "milestone_at_risk_elapsed", "r_substantial", "r_moderate"}
+    thresholds = {
+        "at_risk_margin",
+        "milestone_at_risk_elapsed",
+        "r_substantial",
+        "r_moderate",
+        "stale_after_months",
+        "r_min_required_growth",
+        "r_min_months_observed",
+        "plan_start_month",
+    }
     assert thresholds <= set(variables)
     for contract in CONTRACTS.values():
         for name, spec in (contract_document(contract).get("variables") or {}).items():
@@ -208,6 +234,9 @@ def test_the_progress_rules_read_the_thresholds_as_variables():
     assert "${var.milestone_at_risk_elapsed}" in checks["milestone_rule"]["expression"]
     growth = checks["growth_class_rule"]["expression"]
     assert "${var.r_substantial}" in growth and "${var.r_moderate}" in growth
+    assert "${var.stale_after_months}" in checks["stale_rule"]["expression"]
+    ratio = checks["growth_ratio_rule"]["expression"]
+    assert "${var.r_min_required_growth}" in ratio and "${var.r_min_months_observed}" in ratio
 
 
 def test_which_checks_block():
@@ -279,7 +308,7 @@ def test_breaking_the_data_fails_the_check(healthy, contract_id, check_name, sta
 
 def test_progress_checks_hold_with_history_before_the_plan(healthy):
     """Figures reported before the plan's first month (2022-01) are history: the baseline is the first
-    of them, and the plan's first month has no previous status. Built by the real dbt, the progress
+    at or before the plan's first month, and the plan's first month has no previous status. Built by the real dbt, the progress
     contract passes whole (its baseline and previous-status checks once failed on such data)."""
     from newinfra.transform import build
 

@@ -1,4 +1,7 @@
-{#- The progress method's result per indicator x as-of month, with the plan's names and display units. -#}
+{#-
+    The progress method's result per indicator x as-of month (docs/progress-method.md), with the
+    plan's names, display-unit values and the target as people print it (qualifier, unit).
+-#}
 with
 
 progress as (
@@ -67,6 +70,36 @@ final as (
         progress.growth_class,
         progress.growth_class_label_zh,
         progress.growth_ratio_null_reason,
+        progress.data_age_months,
+        progress.is_stale,
+        progress.stale_label_zh,
+        progress.completion_rate,
+        progress.progress_since_baseline,
+        progress.completion_basis,
+        progress.deadline_status_code,
+        progress.is_met_at_deadline,
+        progress.met_late_period,
+        progress.assessment_note_zh,
+        progress.earlier_targets_note_zh,
+        progress.target_2022_status_code,
+        progress.projection_method,
+        progress.projected_value,
+        progress.projection_null_reason,
+        progress.verdict_code,
+        progress.verdict_label_zh,
+        progress.observed_monthly_change,
+        progress.required_monthly_change,
+        progress.months_to_deadline,
+        progress.is_plan_ended,
+        progress.plan_ended_label_zh,
+        progress.needs_follow_up,
+        {{ target_text_zh('progress.target_value', 'indicators.display_scale', 'indicators.display_unit',
+            'progress.target_qualifier', 'progress.direction', 'progress.is_milestone') }} as target_text_zh,
+        {{ display_value('progress.projected_value', 'indicators.display_scale') }} as projected_display,
+        {{ display_value('progress.required_monthly_change', 'indicators.display_scale') }}
+            as required_monthly_change_display,
+        {{ display_value('progress.observed_monthly_change', 'indicators.display_scale') }}
+            as observed_monthly_change_display,
         {{ display_value('progress.target_value', 'indicators.display_scale') }} as target_display,
         {{ display_value('progress.target_2022_value', 'indicators.display_scale') }} as target_2022_display,
         {{ display_value('progress.target_2024_value', 'indicators.display_scale') }} as target_2024_display,

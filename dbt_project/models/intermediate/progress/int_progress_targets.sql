@@ -1,0 +1,96 @@
+{#-
+    Step 1 of the progress method (docs/progress-method.md): one row per indicator x target year,
+    with what the later steps need to judge it: direction, deadline (December of the target year),
+    the configured baseline if any (var indicator_baselines) and the projection method.
+-#}
+{%- set baselines = var('indicator_baselines', {}) or {} -%}
+{%- set cagr_indicators = var('projection_cagr_indicators', []) or [] -%}
+
+{{ config(materialized="view") }}
+
+with
+
+indicators as (
+
+    select * from {{ ref('indicators') }}
+
+),
+
+targets as (
+
+    select * from {{ ref('indicator_targets') }}
+
+),
+
+configured_baselines as (
+
+    {% if baselines %}
+        select
+            configured.indicator_id,
+            cast(configured.baseline_month as date) as baseline_month,
+            cast(configured.baseline_value as double) as baseline_value
+        from (
+            values
+            {%- for indicator_id, baseline in baselines.items() %}
+                ('{{ indicator_id }}', {{ month_literal(baseline['period']) }}, {{ baseline['value'] }})
+                {{- "," if not loop.last }}
+            {%- endfor %}
+        ) as configured (indicator_id, baseline_month, baseline_value)
+    {% else %}
+        select
+            cast(null as varchar) as indicator_id,
+            cast(null as date) as baseline_month,
+            cast(null as double) as baseline_value
+        where false
+    {% endif %}
+
+),
+
+per_indicator as (
+
+    select
+        indicator_id,
+        max(target_value) filter (where target_year = 2022) as target_2022_value,
+        max(target_value) filter (where target_year = 2024) as target_2024_value,
+        max(target_year) as last_target_year
+
+    from targets
+    group by indicator_id
+
+),
+
+final as (
+
+    select
+        targets.indicator_id,
+        targets.target_year,
+        indicators.kind,
+        indicators.direction,
+        indicators.direction = 'done' or indicators.kind = 'milestone' as is_milestone,
+        targets.target_value,
+        targets.qualifier as target_qualifier,
+        make_date(targets.target_year, 12, 1) as target_deadline_month,
+        targets.target_year = per_indicator.last_target_year as is_last_target,
+        per_indicator.target_2022_value,
+        per_indicator.target_2024_value,
+        configured_baselines.baseline_value as configured_baseline_value,
+        configured_baselines.baseline_month as configured_baseline_month,
+        case
+            when targets.indicator_id in (
+                {%- for indicator_id in cagr_indicators %}'{{ indicator_id }}'{{ ", " if not loop.last }}{% endfor -%}
+                {{- "''" if not cagr_indicators }})
+                then 'cagr'
+            else 'linear'
+        end as projection_method
+
+    from targets
+    inner join indicators
+        on targets.indicator_id = indicators.indicator_id
+    inner join per_indicator
+        on targets.indicator_id = per_indicator.indicator_id
+    left join configured_baselines
+        on targets.indicator_id = configured_baselines.indicator_id
+
+)
+
+select * from final
