@@ -73,11 +73,19 @@ def _project_info(item: ProjectInfo | Mapping[str, Any]) -> ProjectInfo:
     )
 
 
-def template_rows(plan: Plan, department_code: str) -> list[tuple[str, str]]:
-    """(indicator_id, prefecture_code) of every row of the department's indicator sheet, in order."""
+def template_rows(
+    plan: Plan, department_code: str, indicator_ids: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
+    """(indicator_id, prefecture_code) of every row of the department's indicator sheet, in order.
+
+    ``indicator_ids``: only these indicators (after the plan's end the templates ask only for the
+    targets not yet met: docs/progress-method.md "After the plan"); ``None`` = all of the department's."""
     rows = []
     province = [p.code for p in plan.prefectures.values() if p.level == "province"]
+    wanted = None if indicator_ids is None else set(indicator_ids)
     for indicator in plan.indicators_of(department_code):
+        if wanted is not None and indicator.indicator_id not in wanted:
+            continue
         codes = [p.code for p in plan.sub_prefectures] if indicator.is_by_prefecture else province
         rows.extend((indicator.indicator_id, code) for code in codes)
     return rows
@@ -91,8 +99,12 @@ def write_template(
     out_path: str | Path,
     previous_values: Mapping[tuple[str, str], float] | None = None,
     projects: Iterable[ProjectInfo | Mapping[str, Any]] | None = None,
+    indicator_ids: Iterable[str] | None = None,
 ) -> Path:
     """Write the submission template of ``department_code`` (code or Chinese name) for ``period``.
+
+    ``indicator_ids``: ask only for these indicators (``needs_follow_up`` of the progress marts once
+    the plan period has ended); ``None`` asks for every indicator the department reports.
 
     ``previous_values``: (indicator_id, prefecture_code) -> last accepted value, shown for reference.
     ``projects``: the department's projects (``ProjectInfo`` or dicts with ``project_code``,
@@ -128,8 +140,9 @@ def write_template(
             }
         )
         fmt = _formats(wb)
-        _guide_sheet(wb, fmt, settings, plan, dept.code, period)
-        _indicator_sheet(wb, fmt, plan, dept.code, period, previous_values)
+        only = None if indicator_ids is None else sorted(set(indicator_ids))
+        _guide_sheet(wb, fmt, settings, plan, dept.code, period, only)
+        _indicator_sheet(wb, fmt, plan, dept.code, period, previous_values, only)
         _project_sheet(wb, fmt, plan, dept.code, period, project_list)
         meta = wb.add_worksheet(constants.SHEET_META)
         signature = sign(settings.template_secret, dept.code, period, constants.TEMPLATE_VERSION)
@@ -174,21 +187,28 @@ def _formats(wb) -> dict[str, Any]:
     }
 
 
-def _guide_sheet(wb, fmt, settings: Settings, plan: Plan, code: str, period: str) -> None:
+def _guide_sheet(
+    wb, fmt, settings: Settings, plan: Plan, code: str, period: str, only: list[str] | None = None
+) -> None:
     ws = wb.add_worksheet(constants.SHEET_GUIDE)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 100)
     dept = plan.departments[code]
     due = due_date(period, settings.on_time_days)
     signature = sign(settings.template_secret, code, period, constants.TEMPLATE_VERSION)
-    n_indicators = len(plan.indicators_of(code))
+    n_indicators = len({i for i, _ in template_rows(plan, code, only)})
     ws.write_string(0, 0, "贵州省新型基础设施建设三年行动方案 月度进展填报", fmt["title"])
     facts = (
         ("填报单位", f"{dept.name_zh}（{code}）"),
         ("报送期", f"{_period_label(period)}（{period}）"),
         ("截止日期", f"{_date_label(due)}（报送期结束后 {settings.on_time_days} 天内；逾期将记为迟报）"),
         ("模板版本", constants.TEMPLATE_VERSION),
-        ("本单位指标", f"{n_indicators} 项（只含本单位牵头报送的指标）"),
+        (
+            "本单位指标",
+            f"{n_indicators} 项（只含本单位牵头报送的指标）"
+            if only is None
+            else f"{n_indicators} 项（规划期已结束，只含本单位目标尚未完成、需继续跟踪的指标）",
+        ),
     )
     row = 2
     for key, value in facts:
@@ -249,7 +269,9 @@ def _sheet_head(ws, fmt, columns, widths: Mapping[str, int], hidden_keys, title:
     return keys, col, last_col
 
 
-def _indicator_sheet(wb, fmt, plan: Plan, code: str, period: str, previous: Mapping) -> None:
+def _indicator_sheet(
+    wb, fmt, plan: Plan, code: str, period: str, previous: Mapping, only: list[str] | None = None
+) -> None:
     ws = wb.add_worksheet(constants.SHEET_INDICATORS)
     widths = {"indicator_id": 14, "prefecture_code": 8, "indicator_name": 46, "prefecture_name": 12}
     widths.update({"unit": 10, "previous_value": 16, "value": 22, "note": 24})
@@ -264,7 +286,7 @@ def _indicator_sheet(wb, fmt, plan: Plan, code: str, period: str, previous: Mapp
         ws.write_string(constants.HEADER_ROW - 1, i, header, fmt["header"])
     ws.set_row(constants.HEADER_ROW - 1, 32)
     row = constants.FIRST_DATA_ROW - 1
-    for indicator_id, pref in template_rows(plan, code):
+    for indicator_id, pref in template_rows(plan, code, only):
         ind = plan.indicators[indicator_id]
         prefecture = plan.prefectures[pref]
         ws.write_string(row, col["indicator_id"], indicator_id, fmt["code"])

@@ -189,3 +189,47 @@ def test_cli_template(home):
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert bad.returncode == 2 and "未知单位" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_after_the_plan_a_template_asks_only_for_the_indicators_given(tmp_path, plan):
+    """After the plan's end the package passes the indicators still to follow up (needs_follow_up,
+    docs/progress-method.md): the sheet holds their rows only and the guide says why."""
+    settings = Settings(home=tmp_path / "home", template_secret="s3cret", on_time_days=5)
+    ca = [i.indicator_id for i in plan.indicators_of("CA")]
+    wanted = [ca[-1], ca[0]]
+    path = write_template(settings, plan, "CA", "2025-02", tmp_path / "t.xlsx", indicator_ids=wanted)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[constants.SHEET_INDICATORS]
+    rows = [
+        (ws.cell(r, 1).value, ws.cell(r, 2).value)
+        for r in range(constants.FIRST_DATA_ROW, ws.max_row + 1)
+        if ws.cell(r, 1).value
+    ]
+    expected = [
+        (i.indicator_id, code)
+        for i in plan.indicators_of("CA")
+        if i.indicator_id in wanted
+        for code in ([p.code for p in plan.sub_prefectures] if i.is_by_prefecture else ["GZ"])
+    ]
+    assert rows == expected and {r[0] for r in rows} == set(wanted)
+    guide = " ".join(str(c.value) for row in wb[constants.SHEET_GUIDE].iter_rows() for c in row if c.value)
+    assert "2 项（规划期已结束" in guide
+    full = write_template(settings, plan, "CA", "2025-02", tmp_path / "all.xlsx")
+    assert openpyxl.load_workbook(full)[constants.SHEET_INDICATORS].max_row > ws.max_row
+
+
+def test_a_template_for_the_follow_up_indicators_is_ingested(settings, maker, tmp_path):
+    """The shorter template, filled, goes through the real ingester: its rows are accepted."""
+    from ingestion.submissions import ingest_paths
+
+    plan = load_plan()
+    ca = [i for i in plan.indicators_of("CA") if not i.is_by_prefecture][:2]
+    template = write_template(
+        settings, plan, "CA", "2024-06", tmp_path / "t.xlsx", indicator_ids=[i.indicator_id for i in ca]
+    )
+    values = {(i.indicator_id, "GZ"): (1.0 if i.kind == "milestone" else 10.0) for i in ca}
+    filled = fill_template(template, values, None, tmp_path / "filled.xlsx")
+    maker.drop(filled, "CA", "报送.xlsx")
+    [result] = ingest_paths(settings)
+    assert result.status == "loaded", result
+    assert result.rows_accepted == len(ca)
