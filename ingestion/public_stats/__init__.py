@@ -161,7 +161,9 @@ def fetch_sources(
 
 
 def _record_declarations(con, sources) -> None:
-    """What sources.yml declares now, for the source-health mart: replaced whole on every run."""
+    """What sources.yml declares now, for the source-health mart: replaced whole on every run, in
+    one transaction (a reader never sees half a list)."""
+    con.execute("begin transaction")
     con.execute("delete from raw.public_sources")
     for s in sources:
         con.execute(
@@ -179,6 +181,7 @@ def _record_declarations(con, sources) -> None:
                 s.config_error.message_en if s.config_error else None,
             ],
         )  # fmt: skip
+    con.execute("commit")
 
 
 # One source ---------------------------------------------------------------------------------------
