@@ -1,5 +1,5 @@
-"""The zip guard of .xlsx files (readers.inspect_zip): every entry inflated with a cap, straight from the
-bytes, with the same answers as zipfile for good files and file_unreadable / zip_bomb for bad ones."""
+"""The zip guard of .xlsx files (ingestion.common.files.inspect_zip): every entry read with zipfile under a cap,
+with the same bytes as zipfile.read for good files and file_unreadable / zip_bomb for bad ones."""
 
 from __future__ import annotations
 
