@@ -48,6 +48,15 @@ def _cmd_fetch_public(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  错误：{r.error_zh}")
             print(f"  Error: {r.error_en}")
             print("  上次成功采集的数据保留不变 / the last good version of this source stays as it was")
+    if not args.source:
+        from ingestion.public_stats import list_sources
+
+        disabled = [s.name for s in list_sources() if not s.enabled]
+        if disabled:
+            print(
+                f"\n未启用、未采集 / disabled, not fetched: {', '.join(disabled)}"
+                "（启用方法见 docs/public-stats.md / how to enable: docs/public-stats.md）"
+            )
     n_failed = sum(1 for r in results if not r.ok)
     print(f"\n合计 {len(results)} 个数据源，失败 {n_failed} 个 / {len(results)} source(s), {n_failed} failed")
     return 0 if n_failed == 0 else 1

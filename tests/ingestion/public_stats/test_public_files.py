@@ -136,9 +136,11 @@ def test_cli_human_summary(file_settings, capsys):
     assert "共 total 1260 = 已映射 mapped 1224 + 未映射 unmapped 36" in out
     assert "未映射 36 行：指标名称未在 sources.yml 中映射" in out
     assert "合计 3 个数据源，失败 0 个 / 3 source(s), 0 failed" in out
+    disabled = "nbs_fsnd_guizhou, nbs_csnd_guizhou, miit_telecom_provinces, gzstj_monthly_telecom"
+    assert f"未启用、未采集 / disabled, not fetched: {disabled}" in out
     assert main(["fetch-public", "--source", "stats_yearbook"]) == 0
     out = capsys.readouterr().out
-    assert "未变化 unchanged" in out and "telecom_monthly" not in out
+    assert "未变化 unchanged" in out and "telecom_monthly" not in out and "disabled, not fetched" not in out
 
 
 def test_cli_json_and_exit_codes(file_settings, tmp_path, monkeypatch, capsys):
