@@ -503,3 +503,75 @@ def test_fixtures_are_regenerated_byte_for_byte(tmp_path):
     subprocess.run([sys.executable, str(FIXTURES / "make_fixtures.py")], check=True, capture_output=True)
     after = {p.name: p.read_bytes() for p in FIXTURES.iterdir() if p.suffix in (".json", ".html", ".xlsx")}
     assert after == before
+
+
+def _node(data: dict) -> bytes:
+    doc = {
+        "returncode": 200,
+        "returndata": {
+            "datanodes": [
+                {
+                    "code": "zb.A_reg.520000_sj.2023",
+                    "data": data,
+                    "wds": [
+                        {"wdcode": "zb", "valuecode": "A"},
+                        {"wdcode": "reg", "valuecode": "520000"},
+                        {"wdcode": "sj", "valuecode": "2023"},
+                    ],
+                }
+            ],
+            "wdnodes": [
+                {"wdcode": "zb", "nodes": [{"code": "A", "cname": "光缆线路长度", "unit": "万公里"}]}
+            ],
+        },
+    }
+    return json.dumps(doc).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "value"),
+    [
+        ({"hasdata": True, "data": 163.84, "strdata": "163.8", "dotcount": 1}, "163.8"),  # shown as rounded
+        ({"hasdata": True, "data": 163.8, "strdata": "", "dotcount": 1}, "163.8"),  # no strdata: data
+        ({"hasdata": False, "data": 0, "strdata": "", "dotcount": 1}, None),  # not a zero
+        (
+            {"hasdata": True, "data": 170.2, "strdata": "163.8", "dotcount": 1},
+            "163.8（data=170.2）",
+        ),  # disagree
+    ],
+)
+def test_easyquery_figure_as_published(data, value):
+    from ingestion.public_stats.helpers import parse_number
+    from ingestion.public_stats.parsers import parse_easyquery
+
+    ((_, row),) = parse_easyquery(_node(data), TableSpec()).rows
+    assert row["value"] == value and row["unit"] == "万公里" and row["zb_name"] == "光缆线路长度"
+    if value is not None and "data=" in value:
+        with pytest.raises(ValueError):  # rejected as bad_value, never one of the two chosen
+            parse_number(value)
+
+
+def test_a_region_merged_down_several_rows_counts_for_each():
+    import io
+
+    import openpyxl
+
+    from ingestion.public_stats.parsers import parse_xlsx
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [
+        ["地区", "年份", "5G基站（万个）"],
+        ["贵阳市", 2022, 1.5],
+        [None, 2023, 2.0],
+        [],
+        ["注：示例"],
+    ]:
+        ws.append(row)
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("A5:C5")
+    buf = io.BytesIO()
+    wb.save(buf)
+    table = parse_xlsx(buf.getvalue(), TableSpec(unit_in_header=True))
+    assert [r["地区"] for _, r in table.rows] == ["贵阳市", "贵阳市"]
+    assert table.units["5G基站"] == "万个" and table.notes == ["注：示例"]
