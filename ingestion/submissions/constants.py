@@ -98,6 +98,12 @@ STATUS_LOADED = "loaded"
 STATUS_PARTIAL = "partially_loaded"
 STATUS_QUARANTINED = "quarantined"
 STATUS_DUPLICATE = "duplicate"
+# A file with no value filled in (a blank template sent back): 未填报, not a submission, never on time.
+STATUS_BLANK = "blank"
+# Quarantine reasons that can change (a limit raised, the period arrived, a folder mapped): the same
+# bytes are examined again when sent again or with `newinfra ingest --retry-quarantined`. Every other
+# reason (signature, spoofing, a damaged file) gives the same verdict again, and the feedback says so.
+RETRYABLE_QUARANTINE_REASONS = frozenset({"file_too_large", "period_in_future", "sender_unknown"})
 # Not a ledger status: a landing file changed within NEWINFRA_LANDING_SETTLE_SECONDS, left for the next run.
 STATUS_WAITING = "waiting"
 
@@ -151,6 +157,20 @@ ROW_REASONS: dict[str, tuple[str, str]] = {
         "数值超出允许范围 {range}（填写：{value}）",
         "the value is outside the allowed range {range} (got {value})",
     ),
+    "row_mismatch": (
+        "第{row}行：{what}与隐藏编码不一致，疑似排序后错位（表中为“{visible}”，隐藏编码 {hidden} 对应“{expected}”）",
+        "row {row}: the visible {what_en} '{visible}' does not match the hidden code {hidden} ('{expected}'); "
+        "were the rows sorted without the hidden columns?",
+    ),
+    "unit_mismatch": (
+        "计量单位被改为“{written}”，无法换算为规定单位“{unit}”，请按“{unit}”填写",
+        "the unit was changed to '{written}', which does not convert to the indicator's unit '{unit}'",
+    ),
+    "csv_field_count": (
+        '该行有 {got} 个字段，表头有 {expected} 个（数字中的千分位逗号须加引号，如 "1,234"，或不写逗号）',
+        "the row has {got} fields, the header {expected} (quote a number with thousands separators, "
+        'e.g. "1,234", or leave the commas out)',
+    ),
     "project_code_missing": ("项目编号未填写", "the project code is empty"),
     "project_unknown": (
         "项目编号 {project} 不在本单位的重大项目库中",
@@ -183,13 +203,15 @@ FEEDBACK_SHEET_PROJECTS = "已接收项目"
 # Columns of the raw tables' batches, in this order (store.py inserts them; feedback.py reads them).
 RAW_VALUE_COLUMNS = (
     "file_id", "sheet_name", "row_number", "department_code", "period", "indicator_id", "prefecture_code",
-    "value", "value_as_written", "is_flagged", "flag_reason_zh", "flag_reason_en",
+    "value", "value_as_written", "is_flagged", "flag_reason_zh", "flag_reason_en", "unit_as_written", "note",
 )  # fmt: skip
 RAW_PROJECT_COLUMNS = (
     "file_id", "sheet_name", "row_number", "department_code", "period", "project_code", "project_name",
     "sector", "prefecture_code", "total_investment_yuan", "completed_this_month_yuan",
-    "cumulative_completed_yuan", "project_status",
+    "cumulative_completed_yuan", "project_status", "note",
 )  # fmt: skip
+# Rows left empty (未填报): raw.submission_blanks.
+RAW_BLANK_COLUMNS = ("file_id", "sheet_name", "row_number", "indicator_id", "prefecture_code", "project_code")
 RAW_REJECTION_COLUMNS = (
     "file_id", "sheet_name", "row_number", "column_name", "column_letter", "value_as_written",
     "reason_code", "reason_zh", "reason_en",

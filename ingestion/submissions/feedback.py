@@ -28,6 +28,7 @@ STATUS_LABELS = {
     constants.STATUS_PARTIAL: "部分接收（有退回的行，请修改后重新报送）",
     constants.STATUS_QUARANTINED: "已隔离，未接收（整个文件，原因见下）",
     constants.STATUS_DUPLICATE: "与已处理的文件相同，未再处理",
+    constants.STATUS_BLANK: "未填报（文件中没有填写任何数值）",
 }
 
 
@@ -132,6 +133,34 @@ def _summary(wb, bold, wrap, ledger: dict[str, Any], plan: Plan, timezone: str) 
             ("接收但待核实 / flagged", ledger["rows_flagged"]),
             ("逾期报送 / late", _yes_no(ledger.get("is_late"))),
             ("报告发布后修订 / after publication", _yes_no(ledger.get("is_after_publication"))),
+        ]
+    blanks = ledger.get("_blanks") or []
+    if status == constants.STATUS_BLANK:
+        rows.append(
+            (
+                "说明 / note",
+                "文件中没有填写任何数值，按未填报处理：不计为报送，也不计为按时报送；请填写后重新报送 / "
+                "nothing was filled in: counted as not reported (not a submission, not on time)",
+            )
+        )
+    elif blanks:
+        rows.append(
+            ("未填报 / left blank", f"{len(blanks)} 行（未填写，不是退回；请补报） / {len(blanks)} row(s)")
+        )
+    for blank in blanks if status != constants.STATUS_BLANK else []:
+        _, sheet, row_number, indicator_id, prefecture_code, project_code = blank
+        if project_code:
+            what = f"项目 {project_code}"
+        else:
+            ind = plan.indicators.get(indicator_id)
+            pref = plan.prefectures.get(prefecture_code)
+            place = ("全省" if pref.level == "province" else pref.short_name_zh) if pref else prefecture_code
+            what = f"{ind.name_zh if ind else indicator_id}（{place}）"
+        rows.append((f"  未填报 {sheet} 第{row_number}行", what))
+    if status == constants.STATUS_DUPLICATE:
+        rows += [
+            ("说明 / note", ledger.get("quarantine_reason_zh") or ""),
+            ("Note (English)", ledger.get("quarantine_reason_en") or ""),
         ]
     if status == constants.STATUS_QUARANTINED:
         rows += [

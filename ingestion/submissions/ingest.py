@@ -122,15 +122,7 @@ class _Run:
         )
         prior = self.index.seen_content(sha, sender_code)
         if prior is not None:
-            ledger.update(
-                status=constants.STATUS_DUPLICATE,
-                duplicate_of=prior["file_id"],
-                department_code=prior["department_code"],
-                period=prior["period"],
-                template_version=prior["template_version"],
-                file_encoding=prior["file_encoding"],
-            )
-            return self._load(cand, ledger, [], [], [])
+            return self._duplicate(cand, ledger, prior)
         return self._process(cand, ledger, prep)
 
     def _process(self, cand: Candidate, ledger: dict[str, Any], prep: Prepared) -> FileResult:
@@ -171,6 +163,18 @@ class _Run:
             projects=self.index.department_projects(department),
         )
         result = validate(parsed.indicator_rows, parsed.project_rows, ctx)
+        file_id = ledger["file_id"]
+        blanks = [
+            (file_id, b.sheet, b.row_number, b.indicator_id, b.prefecture_code, b.project_code)
+            for b in result.blanks
+        ]
+        ledger.update(rows_blank=len(blanks), _blanks=blanks)
+        if result.rows_total == 0:  # nothing filled in: 未填报, not a submission (issue 16.8)
+            ledger.update(
+                status=constants.STATUS_BLANK,
+                feedback_path=feedback_relpath(department, period, None, file_id),
+            )
+            return self._load(cand, ledger, [], [], [])
         version = self.index.next_version(department, period)
         ledger.update(
             version=version,
@@ -185,11 +189,11 @@ class _Run:
         )
         if ledger["rows_total"] != ledger["rows_accepted"] + ledger["rows_rejected"]:  # pragma: no cover
             raise AssertionError("rows_total != rows_accepted + rows_rejected")
-        file_id = ledger["file_id"]
         values = [
             (
                 file_id, v.sheet, v.row_number, department, period, v.indicator_id, v.prefecture_code, v.value,
                 v.value_as_written, v.flag is not None, v.flag.zh if v.flag else None, v.flag.en if v.flag else None,
+                v.unit_as_written, v.note,
             )
             for v in result.values
         ]  # fmt: skip
@@ -197,7 +201,7 @@ class _Run:
             (
                 file_id, p.sheet, p.row_number, department, period, p.project_code, p.project_name, p.sector,
                 p.prefecture_code, p.total_investment_yuan, p.completed_this_month_yuan,
-                p.cumulative_completed_yuan, p.project_status,
+                p.cumulative_completed_yuan, p.project_status, p.note,
             )
             for p in result.projects
         ]  # fmt: skip
@@ -209,6 +213,29 @@ class _Run:
             for r in sorted(result.rejections, key=lambda r: (r.sheet, r.row_number))
         ]  # fmt: skip
         return self._load(cand, ledger, values, projects, rejections)
+
+    def _duplicate(self, cand: Candidate, ledger: dict[str, Any], prior: dict[str, Any]) -> FileResult:
+        """The same bytes as a file loaded before: recorded, not loaded again, and answered (issue 16.6)."""
+        from ingestion.submissions.paths import feedback_relpath
+
+        first = _local_today(self.settings, prior["received_at"])
+        version = f"（第 {prior['version']} 版）" if prior.get("version") else ""
+        ledger.update(
+            status=constants.STATUS_DUPLICATE,
+            duplicate_of=prior["file_id"],
+            department_code=prior["department_code"],
+            period=prior["period"],
+            template_version=prior["template_version"],
+            file_encoding=prior["file_encoding"],
+            quarantine_reason_code="duplicate",
+            quarantine_reason_zh=f"与 {first.isoformat()} 收到的文件{version}内容相同，未重复入库",
+            quarantine_reason_en=f"the same bytes as the file received on {first.isoformat()}: not loaded again",
+            feedback_path=feedback_relpath(
+                prior["department_code"] or ledger["sender_department_code"], prior["period"], None,
+                ledger["file_id"],
+            ),
+        )  # fmt: skip
+        return self._load(cand, ledger, [], [], [])
 
     def _quarantine(self, cand: Candidate, ledger: dict[str, Any], q, parsed) -> FileResult:
         from ingestion.submissions.paths import feedback_relpath, safe_path_part
@@ -222,6 +249,17 @@ class _Run:
             qdir / f"{sha}.{ledger['file_format'] if ledger['file_format'] in ARCHIVE_EXTENSIONS else 'bin'}"
         )
         copy_new(settings.home / ledger["archive_path"], target, sync=False)
+        if q.reason.code not in constants.RETRYABLE_QUARANTINE_REASONS:
+            from ingestion.common.reasons import Reason
+
+            q = type(q).of(
+                Reason(
+                    q.reason.code,
+                    q.reason.zh + "。重新发送同一文件不会改变结果，请修改后重新报送",
+                    q.reason.en
+                    + ". Sending the same file again will not change this: correct it and send it again",
+                )
+            )
         note = (
             f"{q.reason.zh}\n{q.reason.en}\n\ncode: {q.reason.code}\nfile: {ledger['original_name']}\n"
             f"sender: {cand.sender}\nreceived_at: {cand.received_at.isoformat()}Z\nsha256: {sha}\n"
@@ -414,6 +452,7 @@ class _Run:
             return
         self._settle(redo=True)
         values, projects, rejections = store.file_rows(self.con, ledger["file_id"])
+        ledger = {**ledger, "_blanks": store.file_blanks(self.con, ledger["file_id"])}
         self._write_feedback(ledger, values, projects, rejections)
 
     # Results ----------------------------------------------------------------------------------------------

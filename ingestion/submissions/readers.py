@@ -257,7 +257,10 @@ def table_rows(
         if not row_formulas and all(is_blank(v) for v in cells.values()):
             continue
         pct = frozenset(k for k, c in key_cols.items() if (row_number, c) in percents)
-        rows.append(RawRow(sheet, row_number, cells, row_formulas, pct, col_info))
+        counts = None
+        if line_numbers is not None and len(record) != len(grid[header_idx]):  # strict CSV
+            counts = (len(record), len(grid[header_idx]))
+        rows.append(RawRow(sheet, row_number, cells, row_formulas, pct, col_info, counts))
     return rows, None
 
 

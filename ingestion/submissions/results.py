@@ -37,6 +37,7 @@ class FileResult:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_flagged: int = 0
+    rows_blank: int = 0
     is_late: bool | None = None
     is_after_publication: bool | None = None
     duplicate_of: str | None = None
@@ -56,7 +57,7 @@ LEDGER_FIELDS = (
     "department_code", "period", "template_version", "file_format", "file_encoding", "received_at",
     "version", "status", "quarantine_reason_code", "quarantine_reason_zh", "quarantine_reason_en",
     "rows_total", "rows_accepted", "rows_rejected", "rows_flagged", "is_late", "is_after_publication",
-    "duplicate_of", "feedback_path",
+    "duplicate_of", "feedback_path", "rows_blank",
 )  # fmt: skip
 
 
@@ -88,6 +89,7 @@ STATUS_TEXT = {
     constants.STATUS_PARTIAL: "部分接收 partially_loaded",
     constants.STATUS_QUARANTINED: "已隔离 quarantined",
     constants.STATUS_DUPLICATE: "重复 duplicate",
+    constants.STATUS_BLANK: "未填报 blank",
     constants.STATUS_WAITING: "等待 waiting",
     "error": "失败 error",
 }
@@ -107,7 +109,9 @@ def summary_line(r: FileResult) -> str:
         extra = f"；{'，'.join(flags)}" if flags else ""
         return (
             f"{head} {who} v{r.version}：共 {r.rows_total} 行，接收 {r.rows_accepted}，退回 {r.rows_rejected}，"
-            f"待核实 {r.rows_flagged}{extra}；反馈 {r.feedback_path}{replay}"
+            f"待核实 {r.rows_flagged}"
+            + (f"，未填报 {r.rows_blank}" if r.rows_blank else "")
+            + f"{extra}；反馈 {r.feedback_path}{replay}"
         )
     if r.status == constants.STATUS_QUARANTINED:
         return f"{head} {who}：{r.quarantine_reason_zh} / {r.quarantine_reason_en}；反馈 {r.feedback_path}{replay}"
@@ -117,5 +121,7 @@ def summary_line(r: FileResult) -> str:
             "uploading: the next run takes it"
         )
     if r.status == constants.STATUS_DUPLICATE:
-        return f"{head} {who}：与已处理的文件 {str(r.duplicate_of)[:8]} 相同 / same bytes as {str(r.duplicate_of)[:8]}{replay}"
+        return f"{head} {who}：{r.quarantine_reason_zh} / {r.quarantine_reason_en}；反馈 {r.feedback_path}{replay}"
+    if r.status == constants.STATUS_BLANK:
+        return f"{head} {who}：没有填写任何数值，按未填报处理 / nothing filled in: not reported；反馈 {r.feedback_path}{replay}"
     return f"{head}：{r.error}"

@@ -8,15 +8,18 @@ Every rule is a function tested table-driven in ``tests/ingestion/submissions/``
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
 
 from ingestion.common.cells import as_written, cell_text, is_blank
 from ingestion.common.numbers import Number, format_range, parse_money_yuan, parse_number
 from ingestion.common.reasons import FILE_REASONS, Quarantine, Reason
 from ingestion.submissions import constants
 from ingestion.submissions.signature import signature_ok
+from ingestion.submissions.units import normalise_unit, unit_factor
 from newinfra.plan import Indicator, Plan
 
 # --- Reasons ----------------------------------------------------------------------------------------------
@@ -49,10 +52,12 @@ def is_pue(indicator: Indicator) -> bool:
     return "pue" in indicator.indicator_id.lower() or "PUE" in indicator.name_zh
 
 
-def check_bounds(indicator: Indicator, value: float, written: str) -> Reason | None:
-    """None when ``value`` is within the indicator's bounds, else the reason for rejecting it."""
+def check_bounds(indicator: Indicator, value: float | Decimal, written: str) -> Reason | None:
+    """None when ``value`` is within the indicator's bounds, else the reason for rejecting it. Pass
+    the exact number (``Number.exact``): a bound is never checked on a rounded one."""
     low, high = bounds_of(indicator)
-    if (low is None or value >= low) and (high is None or value <= high):
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    if (low is None or exact >= Decimal(repr(low))) and (high is None or exact <= Decimal(repr(high))):
         return None
     text_range = format_range(low, high)
     if value < 0 and low is not None and low >= 0:
@@ -77,6 +82,8 @@ class RawRow:
     formulas: dict[str, str] = field(default_factory=dict)  # key -> formula text, for formula cells
     percent_keys: frozenset[str] = frozenset()  # keys of numeric cells formatted as a percentage
     columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (letter, header text)
+    # a CSV row whose field count differs from the header's: (fields in the row, fields in the header)
+    field_counts: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,19 @@ class AcceptedValue:
     value: float
     value_as_written: str
     flag: Reason | None = None
+    unit_as_written: str | None = None  # an edited unit converted exactly to the plan's (万架 -> 架)
+    note: str | None = None  # 备注, as written
+
+
+@dataclass(frozen=True)
+class Blank:
+    """A row left empty: 未填报 (not reported), neither accepted nor rejected."""
+
+    sheet: str
+    row_number: int
+    indicator_id: str | None = None
+    prefecture_code: str | None = None
+    project_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +132,7 @@ class AcceptedProject:
     completed_this_month_yuan: float
     cumulative_completed_yuan: float
     project_status: str
+    note: str | None = None  # 备注, as written
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,7 @@ class Validated:
     values: list[AcceptedValue] = field(default_factory=list)
     projects: list[AcceptedProject] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    blanks: list[Blank] = field(default_factory=list)  # 未填报 rows, outside rows_total
     rows_total: int = 0
 
     @property
@@ -195,10 +217,58 @@ def _number_rejection(row: RawRow, key: str, number: Number, unit: str) -> Rejec
     return _reject(row, key, reason(number.code, **details))
 
 
+def _text(value: object) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value)))
+
+
+def _field_count_rejection(row: RawRow) -> Rejection | None:
+    if row.field_counts is None:
+        return None
+    got, expected = row.field_counts
+    return Rejection(
+        row.sheet, row.row_number, "（整行）", "", "", reason("csv_field_count", got=got, expected=expected)
+    )
+
+
+def _mismatch(row: RawRow, key: str, what: str, what_en: str, code: str, expected: str) -> Rejection:
+    visible = cell_text(row.cells.get(key))
+    why = reason(
+        "row_mismatch", row=row.row_number, what=what, what_en=what_en, visible=visible, hidden=code,
+        expected=expected,
+    )  # fmt: skip
+    return _reject(row, key, why)
+
+
+def _visible_mismatch(
+    row: RawRow, plan: Plan, indicator: Indicator, prefecture_code: str
+) -> Rejection | None:
+    """The visible 指标名称 and 地区 must name what the hidden codes say (a row sorted by its visible
+    columns alone carries another row's codes). A column left out (a CSV) or left empty is not checked."""
+    name = row.cells.get("indicator_name")
+    if not is_blank(name) and _text(name) != _text(indicator.name_zh):
+        return _mismatch(
+            row, "indicator_name", "指标名称", "indicator name", indicator.indicator_id, indicator.name_zh
+        )
+    region = row.cells.get("prefecture_name")
+    pref = plan.prefectures[prefecture_code]
+    if not is_blank(region):
+        names = {_text(pref.code), _text(pref.name_zh), _text(pref.short_name_zh)}
+        if pref.level == "province":
+            names.add("全省")
+        if _text(region) not in names and _text(region).upper() not in names:
+            shown = "全省" if pref.level == "province" else pref.short_name_zh
+            return _mismatch(row, "prefecture_name", "地区", "region", prefecture_code, shown)
+    return None
+
+
 def validate_indicator_row(
     row: RawRow, ctx: Context, seen: dict[tuple[str, str], int]
-) -> AcceptedValue | Rejection:
-    """Apply the row rules of the indicator sheet, in order; the first failure rejects the row."""
+) -> AcceptedValue | Rejection | Blank:
+    """Apply the row rules of the indicator sheet, in order; the first failure rejects the row. A row
+    whose value is empty is a :class:`Blank` (未填报), not a rejection."""
+    field_count = _field_count_rejection(row)
+    if field_count:
+        return field_count
     formula = _formula_rejection(row)
     if formula:
         return formula
@@ -233,6 +303,9 @@ def validate_indicator_row(
                 prefecture=prefecture_code,
             ),
         )
+    mismatch = _visible_mismatch(row, plan, indicator, prefecture_code)
+    if mismatch:
+        return mismatch
     key = (indicator_id, prefecture_code)
     if key in seen:
         return _reject(
@@ -243,11 +316,28 @@ def validate_indicator_row(
             ),
         )
     seen[key] = row.row_number
+    factor, unit_written = Decimal(1), None
+    unit_cell = row.cells.get("unit")
+    if not is_blank(unit_cell) and normalise_unit(cell_text(unit_cell)) != normalise_unit(indicator.unit):
+        factor = unit_factor(cell_text(unit_cell), indicator.unit)
+        if factor is None:
+            return _reject(
+                row, "unit", reason("unit_mismatch", written=cell_text(unit_cell), unit=indicator.unit)
+            )
+        unit_written = cell_text(unit_cell)
+    if is_blank(row.cells.get("value")):
+        return Blank(row.sheet, row.row_number, indicator_id=indicator_id, prefecture_code=prefecture_code)
     number = parse_number(row.cells.get("value"), indicator.unit, "value" in row.percent_keys)
     if not number.ok:
         return _number_rejection(row, "value", number, indicator.unit)
     written = as_written(row.cells.get("value"))
-    out_of_bounds = check_bounds(indicator, number.value, written)
+    exact = number.exact if number.exact is not None else Decimal(repr(number.value))
+    if factor != 1:
+        with localcontext() as exact_context:
+            exact_context.prec = len(str(exact)) + 20
+            exact = exact * factor
+        number = Number(float(exact), exact=exact)
+    out_of_bounds = check_bounds(indicator, exact, written + (unit_written or ""))
     if out_of_bounds:
         return _reject(row, "value", out_of_bounds)
     flag = None
@@ -255,8 +345,17 @@ def validate_indicator_row(
         previous = ctx.previous.get(key)
         if previous is not None and number.value < previous[1]:
             flag = reason("cumulative_decreased", previous_period=previous[0], previous=previous[1])
+    note = cell_text(row.cells.get("note")) or None
     return AcceptedValue(
-        row.sheet, row.row_number, indicator_id, prefecture_code, number.value, written, flag
+        row.sheet,
+        row.row_number,
+        indicator_id,
+        prefecture_code,
+        number.value,
+        written,
+        flag,
+        unit_written,
+        note,
     )
 
 
@@ -271,11 +370,17 @@ def status_code(raw: object) -> str | None:
     return None
 
 
-def validate_project_row(row: RawRow, ctx: Context, seen: dict[str, int]) -> AcceptedProject | Rejection:
+def validate_project_row(
+    row: RawRow, ctx: Context, seen: dict[str, int]
+) -> AcceptedProject | Rejection | Blank:
     """Apply the row rules of the project sheet, in order; the first failure rejects the row.
 
     The project's name, sector, prefecture and total investment come from the major-project library
-    (the sheet's label cells are locked copies of it); the department reports only its progress."""
+    (the sheet's label cells are locked copies of it); the department reports only its progress. A
+    listed project whose progress cells are all empty is a :class:`Blank` (未填报)."""
+    field_count = _field_count_rejection(row)
+    if field_count:
+        return field_count
     formula = _formula_rejection(row)
     if formula:
         return formula
@@ -290,6 +395,8 @@ def validate_project_row(row: RawRow, ctx: Context, seen: dict[str, int]) -> Acc
             row, "project_code", reason("duplicate_row", first_row=seen[code], what="项目", what_en="project")
         )
     seen[code] = row.row_number
+    if all(is_blank(row.cells.get(k)) for k in ("completed_this_month", "cumulative_completed", "status")):
+        return Blank(row.sheet, row.row_number, project_code=code)
     money: dict[str, float] = {}
     for key in ("completed_this_month", "cumulative_completed"):
         number = parse_money_yuan(row.cells.get(key), key in row.percent_keys)
@@ -329,20 +436,29 @@ def validate_project_row(row: RawRow, ctx: Context, seen: dict[str, int]) -> Acc
         money["completed_this_month"],
         money["cumulative_completed"],
         status,
+        cell_text(row.cells.get("note")) or None,
     )
 
 
 def validate(indicator_rows: list[RawRow], project_rows: list[RawRow], ctx: Context) -> Validated:
-    """Every row is either accepted or rejected with its reason: rows_total = accepted + rejected."""
-    out = Validated(rows_total=len(indicator_rows) + len(project_rows))
+    """Every filled row is either accepted or rejected with its reason (rows_total = accepted +
+    rejected); a row left empty is a blank (未填报), listed apart and not counted in rows_total."""
+    out = Validated()
     seen_values: dict[tuple[str, str], int] = {}
     for row in indicator_rows:
         result = validate_indicator_row(row, ctx, seen_values)
-        (out.values if isinstance(result, AcceptedValue) else out.rejections).append(result)
+        if isinstance(result, Blank):
+            out.blanks.append(result)
+        else:
+            (out.values if isinstance(result, AcceptedValue) else out.rejections).append(result)
     seen_projects: dict[str, int] = {}
     for row in project_rows:
         result = validate_project_row(row, ctx, seen_projects)
-        (out.projects if isinstance(result, AcceptedProject) else out.rejections).append(result)
+        if isinstance(result, Blank):
+            out.blanks.append(result)
+        else:
+            (out.projects if isinstance(result, AcceptedProject) else out.rejections).append(result)
+    out.rows_total = len(indicator_rows) + len(project_rows) - len(out.blanks)
     return out
 
 

@@ -24,7 +24,7 @@ create table if not exists raw.submission_files (
     file_encoding varchar,                -- csv: utf-8 | utf-8-sig | gb18030 (as detected); xlsx: null
     received_at timestamp not null,       -- UTC
     version integer,                      -- 1, 2, ... per department x period among loaded files
-    status varchar not null,              -- loaded | partially_loaded | quarantined | duplicate
+    status varchar not null,              -- loaded | partially_loaded | quarantined | duplicate | blank
     quarantine_reason_code varchar,
     quarantine_reason_zh varchar,
     quarantine_reason_en varchar,
@@ -86,7 +86,23 @@ create table if not exists raw.submission_rejections (
     reason_en varchar not null
 );
 
+-- Rows a department left empty (未填报): neither accepted nor rejected, outside rows_total; a file
+-- whose every row is empty has status 'blank' (not a submission).
+create table if not exists raw.submission_blanks (
+    file_id varchar not null,
+    sheet_name varchar not null,
+    row_number integer not null,
+    indicator_id varchar,                 -- an indicator row left empty
+    prefecture_code varchar,
+    project_code varchar,                 -- a listed project whose progress cells are empty
+    primary key (file_id, sheet_name, row_number)
+);
+
 -- Columns added after the first release (a warehouse created earlier gets them here).
 alter table raw.submission_files add column if not exists content_sha256 varchar;
 alter table raw.submission_files add column if not exists file_encoding varchar;
 alter table raw.submission_rejections add column if not exists column_letter varchar;
+alter table raw.submission_files add column if not exists rows_blank integer default 0;  -- 未填报 rows
+alter table raw.submission_values add column if not exists unit_as_written varchar;  -- an edited unit, converted exactly
+alter table raw.submission_values add column if not exists note varchar;  -- 备注 as written
+alter table raw.submission_projects add column if not exists note varchar;  -- 备注 as written

@@ -124,20 +124,17 @@ def find_receipt(
 
 
 def seen_content(con: duckdb.DuckDBPyConnection, sha256: str, sender: str) -> dict[str, Any] | None:
-    """An earlier receipt of the same bytes that makes this one a duplicate: one that was loaded,
-    or one from the same sender that was quarantined (it would be quarantined again)."""
+    """An earlier receipt of the same bytes that makes this one a duplicate: one that was loaded. A
+    quarantine is a state, not a verdict on the bytes: quarantined bytes sent again are examined
+    again (issue 16.7; a reason that cannot change gives the same verdict, and says so)."""
     cur = con.execute(
         """
         select * from raw.submission_files
-        where coalesce(content_sha256, file_id) = ?
-            and (
-                status in ('loaded', 'partially_loaded')
-                or (status = 'quarantined' and sender_department_code is not distinct from ?)
-            )
-        order by case when status = 'quarantined' then 1 else 0 end, received_at, file_id
+        where coalesce(content_sha256, file_id) = ? and status in ('loaded', 'partially_loaded')
+        order by received_at, file_id
         limit 1
         """,
-        [sha256, sender],
+        [sha256],
     )
     row = cur.fetchone()
     return None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
@@ -157,7 +154,7 @@ def file_rows(con: duckdb.DuckDBPyConnection, file_id: str) -> tuple[list[tuple]
         ("raw.submission_values", VALUE_COLUMNS),
         ("raw.submission_projects", PROJECT_COLUMNS),
         ("raw.submission_rejections", REJECTION_COLUMNS),
-    ):
+    ):  # the blanks: file_blanks
         order = "sheet_name, row_number" if table != "raw.submission_values" else "row_number"
         out.append(
             con.execute(
@@ -165,6 +162,15 @@ def file_rows(con: duckdb.DuckDBPyConnection, file_id: str) -> tuple[list[tuple]
             ).fetchall()
         )
     return out[0], out[1], out[2]
+
+
+def file_blanks(con: duckdb.DuckDBPyConnection, file_id: str) -> list[tuple]:
+    """A file's blank rows (未填报), as they were inserted."""
+    return con.execute(
+        f"select {', '.join(BLANK_COLUMNS)} from raw.submission_blanks where file_id = ? "
+        "order by sheet_name, row_number",
+        [file_id],
+    ).fetchall()
 
 
 class RunIndex:
@@ -215,12 +221,7 @@ class RunIndex:
         loaded = [r for r in rows if r["status"] in LOADED_STATUSES]
         if loaded:
             return min(loaded, key=lambda r: (r["received_at"], r["file_id"]))
-        quarantined = [
-            r
-            for r in rows
-            if r["status"] == constants.STATUS_QUARANTINED and r["sender_department_code"] == sender
-        ]
-        return min(quarantined, key=lambda r: (r["received_at"], r["file_id"])) if quarantined else None
+        return None  # quarantined bytes are examined again (see seen_content)
 
     def next_version(self, department: str, period: str) -> int:
         return self.max_version.get((department, period), 0) + 1
@@ -289,10 +290,11 @@ def _hook(stage: str) -> None:
         between_inserts(stage)
 
 
-VALUE_COLUMNS, PROJECT_COLUMNS, REJECTION_COLUMNS = (
+VALUE_COLUMNS, PROJECT_COLUMNS, REJECTION_COLUMNS, BLANK_COLUMNS = (
     constants.RAW_VALUE_COLUMNS,
     constants.RAW_PROJECT_COLUMNS,
     constants.RAW_REJECTION_COLUMNS,
+    constants.RAW_BLANK_COLUMNS,
 )
 
 
@@ -314,7 +316,7 @@ def _batch(columns: tuple[str, ...], rows: list[tuple]) -> dict[str, Any]:
 
 def _insert_ledger(con: duckdb.DuckDBPyConnection, ledger: dict[str, Any]) -> None:
     """The ledger's one row: a prepared statement is cheaper than a one-row frame (measured)."""
-    columns = list(ledger)
+    columns = [c for c in ledger if not c.startswith("_")]  # _blanks travels with it, to its own table
     con.execute(
         f"insert into raw.submission_files ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
         [ledger[c] for c in columns],
@@ -340,11 +342,14 @@ def stage_file(
     values_batch = _batch(VALUE_COLUMNS, values) if values else None  # noqa: F841
     projects_batch = _batch(PROJECT_COLUMNS, projects) if projects else None  # noqa: F841
     rejections_batch = _batch(REJECTION_COLUMNS, rejections) if rejections else None  # noqa: F841
+    blanks = ledger.get("_blanks") or []
+    blanks_batch = _batch(BLANK_COLUMNS, blanks) if blanks else None  # noqa: F841
     inserts = []  # (stage, statement or None when the file has no such rows)
     for stage, table, columns, rows in (
         ("values", "raw.submission_values", VALUE_COLUMNS, values),
         ("projects", "raw.submission_projects", PROJECT_COLUMNS, projects),
         ("rejections", "raw.submission_rejections", REJECTION_COLUMNS, rejections),
+        ("blanks", "raw.submission_blanks", BLANK_COLUMNS, blanks),
     ):
         names = ", ".join(columns)
         sql = f"insert into {table} ({names}) select {names} from {stage}_batch" if rows else None
@@ -359,7 +364,8 @@ def stage_file(
             for stage, sql in inserts:
                 if sql:
                     con.execute(sql)
-                _hook(stage)
+                if sql or stage != "blanks":
+                    _hook(stage)
         _insert_ledger(con, ledger)
         _hook("ledger")
     except BaseException:

@@ -13,6 +13,7 @@ from ingestion.submissions import constants
 from ingestion.submissions.rules import (
     AcceptedProject,
     AcceptedValue,
+    Blank,
     Context,
     ProjectInfo,
     Quarantine,
@@ -67,7 +68,6 @@ INDICATOR_CASES = [
     ("province row of a by-prefecture indicator", ind_row(prefecture="GZ"), "prefecture_not_applicable", "B"),
     ("prefecture row of a province indicator",
      ind_row(indicator="g5_village_coverage_rate", prefecture="GY", value=50), "prefecture_not_applicable", "B"),
-    ("empty value", ind_row(value=""), "empty_value", "G"),
     ("non-numeric", ind_row(value="十五"), "not_a_number", "G"),
     ("approximate", ind_row(value="约15万"), "ambiguous_number", "G"),
     ("range", ind_row(value="15-20"), "ambiguous_number", "G"),
@@ -101,6 +101,15 @@ def test_indicator_row_rules(name, row, code, letter):
     assert result.reason.code == code
     assert result.column_letter == letter and result.row_number == row.row_number
     assert result.reason.zh and result.reason.en and result.column_name
+
+
+def test_an_empty_value_is_a_blank_not_a_rejection():
+    """Issue 16.8: an empty cell is 未填报, listed apart; it is neither accepted nor rejected."""
+    result = validate_indicator_row(ind_row(value=""), CTX, {})
+    assert isinstance(result, Blank)
+    assert (result.indicator_id, result.prefecture_code, result.row_number) == ("g5_base_stations", "GY", 10)
+    out = validate([ind_row(value="", n=10), ind_row(prefecture="ZY", n=11)], [], CTX)
+    assert (out.rows_total, out.rows_accepted, out.rows_rejected, len(out.blanks)) == (1, 1, 0, 1)
 
 
 def test_pue_bounds_for_the_department_that_reports_it():

@@ -213,6 +213,8 @@ def test_a_failing_insert_in_the_combined_stage_rolls_back_the_file(settings):
         False,
         None,
         None,
+        None,  # unit_as_written
+        None,  # note
     )
     bad = good[:2] + (5,) + good[3:5] + (None,) + good[6:]  # indicator_id is not null
     rejection = (
