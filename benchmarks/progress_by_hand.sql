@@ -3,7 +3,8 @@
 -- -> int_calendar_months -> int_indicator_values_province -> int_indicator_progress). Same inputs
 -- (raw.submission_values, raw.submission_files, plan.indicators, plan.indicator_targets), same
 -- rules, the numbers the report reads: actual, baseline, target in force, completion, time elapsed,
--- status, Open SDG growth ratio per indicator with a target x month from the plan's first month.
+-- status (before, at and after the deadline), Open SDG growth ratio per indicator with a target x
+-- month from the plan's first month.
 -- Used by benchmarks/bench_stages.py, which checks that it gives dbt's answers before timing it.
 -- $plan_start, $margin and $milestone_elapsed come from dbt_project.yml's vars.
 create or replace table bench.hand_progress as
@@ -129,9 +130,13 @@ observed as (
         last_value(reported_value ignore nulls) over up_to_now as actual_value,
         last_value(case when reported_value is not null then period_month end ignore nulls)
             over up_to_now as actual_month,
-        first_value(reported_value ignore nulls) over whole_series as baseline_value,
-        first_value(case when reported_value is not null then period_month end ignore nulls)
-            over whole_series as baseline_month
+        -- the baseline: the latest figure at or before the plan's first month (else none)
+        last_value(case when period_month <= date '$plan_start-01' then reported_value end ignore nulls)
+            over whole_series as baseline_value,
+        last_value(
+            case when period_month <= date '$plan_start-01' and reported_value is not null then period_month end
+            ignore nulls
+        ) over whole_series as baseline_month
     from province
     window
         up_to_now as (
@@ -178,9 +183,8 @@ measured as (
             when with_target.direction = 'at_most' then with_target.baseline_value - with_target.actual_value
             else with_target.actual_value - with_target.baseline_value
         end as covered,
-        datediff('month', with_target.baseline_month, with_target.actual_month) as months_observed,
-        datediff('month', with_target.baseline_month, make_date(with_target.target_year, 12, 1))
-            as months_required
+        -- time elapsed runs to the report period, from the baseline (else the month before the plan)
+        coalesce(with_target.baseline_month, date '$plan_start-01' - interval 1 month) as time_base
     from with_target
     inner join plan.indicator_targets as targets
         on with_target.indicator_id = targets.indicator_id
@@ -193,15 +197,29 @@ judged as (
         case
             when actual_value is null then null
             when is_milestone then case when is_met then 1.0 else 0.0 end
+            when baseline_value is null
+                then case when direction = 'at_most' then target_value / nullif(actual_value, 0)
+                    else actual_value / nullif(target_value, 0) end
             when to_cover > 0 then covered / to_cover
-            when is_met then 1.0
         end as completion,
         case
-            when actual_value is null then null
-            when months_required <= 0 then 1.0
-            else greatest(0.0, least(1.0, months_observed / months_required))
-        end as time_elapsed
+            when datediff('month', time_base, deadline_month) <= 0 then 1.0
+            else greatest(0.0, least(1.0,
+                datediff('month', time_base, period_month) / datediff('month', time_base, deadline_month)))
+        end as time_elapsed,
+        coalesce(bool_or(case when period_month = deadline_month then is_met end) over whole_target, false)
+            as met_at_deadline,
+        coalesce(bool_or(case when period_month > deadline_month then is_met end) over target_so_far, false)
+            as met_after_deadline,
+        datediff('month', baseline_month, actual_month) as months_observed,
+        datediff('month', baseline_month, deadline_month) as months_required
     from measured
+    window
+        whole_target as (partition by indicator_id, target_year),
+        target_so_far as (
+            partition by indicator_id, target_year order by period_month
+            rows between unbounded preceding and current row
+        )
 ),
 
 final as (
@@ -215,22 +233,32 @@ final as (
         completion,
         time_elapsed,
         case
+            when period_month > deadline_month then
+                case
+                    when met_at_deadline then 'achieved'
+                    when met_after_deadline then 'achieved_late'
+                    when actual_value is null then 'no_data'
+                    else 'overdue'
+                end
             when actual_value is null then 'no_data'
             when is_met then 'achieved'
-            when period_month > deadline_month then 'overdue'
+            when period_month = deadline_month then 'not_achieved'
             when is_milestone then case when time_elapsed >= $milestone_elapsed then 'at_risk' else 'on_track' end
             when completion is null then 'behind'
             when completion >= time_elapsed - 1e-9 then 'on_track'
             when completion >= time_elapsed - $margin - 1e-9 then 'at_risk'
             else 'behind'
         end as status_code,
+        -- Open SDG's R, left out where it reports none; 0.005 and 12 are dbt_project.yml's
+        -- r_min_required_growth and r_min_months_observed
         case
-            when actual_value is null or is_milestone then null
+            when actual_value is null or is_milestone or is_met or baseline_value is null then null
             when baseline_value <= 0 or actual_value <= 0 or target_value <= 0 then null
-            when months_observed <= 0 or months_required <= 0 or target_value = baseline_value then null
+            when months_required <= 0 or months_observed < 12 then null
+            when abs(power(target_value / baseline_value, 12.0 / months_required) - 1) < 0.005 then null
             else (case when direction = 'at_most' then -1.0 else 1.0 end)
                 * (power(actual_value / baseline_value, 12.0 / months_observed) - 1)
-                / nullif(abs(power(target_value / baseline_value, 12.0 / months_required) - 1), 0)
+                / abs(power(target_value / baseline_value, 12.0 / months_required) - 1)
         end as growth_ratio
     from judged
 )

@@ -15,6 +15,7 @@ time elapsed TE = (P - t0)/(D - t0) in months, capped to 0..1 (without a baselin
 
 from __future__ import annotations
 
+# fmt: off
 # indicator_id: (kind, direction, {target_year: (target_value, qualifier)}, {period: reported value})
 INDICATORS: dict[str, tuple[str, str, dict[int, tuple[float, str | None]], dict[str, float]]] = {
     # an at-least level with a 2022 and a 2024 target, the 2022 one met late (2023-05)
@@ -192,3 +193,4 @@ CASES: list[tuple[str, str, int, str, dict]] = [
     ("progress", "only22", 2022, "2023-06", dict(
         status_code="achieved", status_basis="met_by_deadline", assessment_note_zh="2022年目标按期完成")),
 ]
+# fmt: on

@@ -73,17 +73,30 @@ def golden(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     for indicator_id, (kind, direction, targets, series) in INDICATORS.items():
         con.execute("insert into plan.indicators values (?, ?, ?)", [indicator_id, kind, direction])
         for year, (value, qualifier) in targets.items():
-            con.execute("insert into plan.indicator_targets values (?, ?, ?, ?)", [indicator_id, year, value, qualifier])
+            con.execute(
+                "insert into plan.indicator_targets values (?, ?, ?, ?)",
+                [indicator_id, year, value, qualifier],
+            )
         for period, value in series.items():
             con.execute(
                 "insert into intermediate.int_indicator_values_province values (?, 'GZ', ?, ?)",
                 [indicator_id, dt.date.fromisoformat(period + "-01"), value],
             )
     for month in _months(FIRST_MONTH, LAST_MONTH):
-        con.execute("insert into intermediate.int_calendar_months values (?, ?)", [month, month >= dt.date(2022, 1, 1)])
+        con.execute(
+            "insert into intermediate.int_calendar_months values (?, ?)",
+            [month, month >= dt.date(2022, 1, 1)],
+        )
     con.close()
     _dbt(home, "seed", "--select", "progress_statuses")
-    _dbt(home, "run", "--select", *PROGRESS_MODELS, "--vars", json.dumps({"projection_cagr_indicators": ["cagr"]}))
+    _dbt(
+        home,
+        "run",
+        "--select",
+        *PROGRESS_MODELS,
+        "--vars",
+        json.dumps({"projection_cagr_indicators": ["cagr"]}),
+    )
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     yield con
     con.close()
@@ -125,7 +138,10 @@ def test_golden_case(golden, model, indicator_id, target_year, period, expected)
 def test_every_target_has_one_row_per_as_of_month(golden):
     n_months = len([m for m in _months(FIRST_MONTH, LAST_MONTH) if m >= dt.date(2022, 1, 1)])
     n_targets = sum(len(targets) for _, _, targets, _ in INDICATORS.values())
-    assert golden.execute("select count(*) from intermediate.int_progress_outlook").fetchone()[0] == n_months * n_targets
-    assert golden.execute("select count(*) from intermediate.int_indicator_progress").fetchone()[0] == n_months * len(
-        INDICATORS
+    assert (
+        golden.execute("select count(*) from intermediate.int_progress_outlook").fetchone()[0]
+        == n_months * n_targets
     )
+    assert golden.execute("select count(*) from intermediate.int_indicator_progress").fetchone()[
+        0
+    ] == n_months * len(INDICATORS)

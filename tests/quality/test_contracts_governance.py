@@ -100,7 +100,9 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
             )
         ],
         "completion_bounds": [upd(PROG, "completion = 1.5", IN_PROGRESS)],
-        "completion_rate_rederived": [upd(PROG, "completion_rate = completion_rate * 1.5 + 100", NOT_MILESTONE)],
+        "completion_rate_rederived": [
+            upd(PROG, "completion_rate = completion_rate * 1.5 + 100", NOT_MILESTONE)
+        ],
         "completion_rederived": [upd(PROG, "completion = completion * 1.5 + 100", NOT_MILESTONE)],
         "time_elapsed_rederived": [
             upd(
@@ -119,11 +121,17 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         ],
         # an R beside a figure with no baseline (the fixture reports nothing before the plan)
         "growth_ratio_rule": [
-            upd(PROG, "growth_ratio = 1.0, growth_class = 'substantial'", "actual_value is not null and baseline_value is null")
+            upd(
+                PROG,
+                "growth_ratio = 1.0, growth_class = 'substantial'",
+                "actual_value is not null and baseline_value is null",
+            )
         ],
         "growth_class_rule": [upd(PROG, "growth_class = 'substantial'", "growth_ratio is null")],
         "target_in_force": [upd(PROG, "target_year = case when target_year = 2022 then 2024 else 2022 end")],
-        "baseline_rule": [upd(PROG, "baseline_value = 5, baseline_period = '2021-12'", "baseline_source is null")],
+        "baseline_rule": [
+            upd(PROG, "baseline_value = 5, baseline_period = '2021-12'", "baseline_source is null")
+        ],
         "previous_status": [
             upd(
                 PROG,
