@@ -22,6 +22,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from newinfra.atomic import write_with
+
 NO_LOCK_COMMANDS = frozenset({"parse", "deps", "ls", "list", "clean", "debug", "init", "--version", "--help"})
 ARTIFACT_COMMANDS = frozenset({"build", "run", "seed", "test", "snapshot"})
 ARTIFACTS = ("manifest.json", "run_results.json")
@@ -77,10 +79,8 @@ def keep_artifacts(args: Sequence[str], home: Path) -> list[Path]:
     copied = []
     for name in ARTIFACTS:
         if (source / name).is_file():
-            target.mkdir(parents=True, exist_ok=True)
-            tmp = target / f".{name}.tmp"
-            shutil.copyfile(source / name, tmp)
-            os.replace(tmp, target / name)
+            with open(source / name, "rb") as src:
+                write_with(target / name, lambda fh, src=src: shutil.copyfileobj(src, fh), sync=False)
             copied.append(target / name)
     return copied
 

@@ -21,17 +21,17 @@ Workbook layout (template version ``ingestion.submissions.constants.TEMPLATE_VER
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ingestion.common.numbers import MONEY_SCALE
 from ingestion.common.sectors import SECTOR_LABELS_ZH
 from ingestion.submissions import constants
 from ingestion.submissions.rules import ProjectInfo, bounds_of
 from ingestion.submissions.signature import sign
+from newinfra.atomic import write_with
 from newinfra.errors import UserInputError
 from newinfra.periods import due_date, parse_period, period_start, previous_period
 from newinfra.plan import Plan, load_plan
@@ -123,46 +123,50 @@ def write_template(
     previous_values = previous_values or {}
     project_list = sorted((_project_info(p) for p in (projects or [])), key=lambda p: p.project_code)
     out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
 
-    wb = xlsxwriter.Workbook(
-        str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    )
-    try:
-        wb.set_properties(
+    def write(fh: BinaryIO) -> None:
+        wb = xlsxwriter.Workbook(
+            fh,
             {
-                "title": f"{dept.name_zh} {_period_label(period)} 新型基础设施建设进展填报",
-                "author": OFFICE_NAME,
-                "company": OFFICE_NAME,
-                "comments": f"{constants.TEMPLATE_KIND} {constants.TEMPLATE_VERSION}",
-                "created": dt.datetime.combine(period_start(period), dt.time()),
-            }
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
         )
-        fmt = _formats(wb)
-        only = None if indicator_ids is None else sorted(set(indicator_ids))
-        _guide_sheet(wb, fmt, settings, plan, dept.code, period, only)
-        _indicator_sheet(wb, fmt, plan, dept.code, period, previous_values, only)
-        _project_sheet(wb, fmt, plan, dept.code, period, project_list)
-        meta = wb.add_worksheet(constants.SHEET_META)
-        signature = sign(settings.template_secret, dept.code, period, constants.TEMPLATE_VERSION)
-        meta_rows = (
-            (constants.META_KIND, constants.TEMPLATE_KIND),
-            (constants.META_VERSION, constants.TEMPLATE_VERSION),
-            (constants.META_DEPARTMENT, dept.code),
-            (constants.META_PERIOD, period),
-            (constants.META_SIGNATURE, signature),
-        )
-        for i, (key, value) in enumerate(meta_rows):
-            meta.write_string(i, 0, key)
-            meta.write_string(i, 1, value)
-        meta.very_hidden()
-        meta.protect()
-        wb.worksheets()[1].activate()
-    finally:
-        wb.close()
-    os.replace(tmp, out)
-    return out
+        try:
+            wb.set_properties(
+                {
+                    "title": f"{dept.name_zh} {_period_label(period)} 新型基础设施建设进展填报",
+                    "author": OFFICE_NAME,
+                    "company": OFFICE_NAME,
+                    "comments": f"{constants.TEMPLATE_KIND} {constants.TEMPLATE_VERSION}",
+                    "created": dt.datetime.combine(period_start(period), dt.time()),
+                }
+            )
+            fmt = _formats(wb)
+            only = None if indicator_ids is None else sorted(set(indicator_ids))
+            _guide_sheet(wb, fmt, settings, plan, dept.code, period, only)
+            _indicator_sheet(wb, fmt, plan, dept.code, period, previous_values, only)
+            _project_sheet(wb, fmt, plan, dept.code, period, project_list)
+            meta = wb.add_worksheet(constants.SHEET_META)
+            signature = sign(settings.template_secret, dept.code, period, constants.TEMPLATE_VERSION)
+            meta_rows = (
+                (constants.META_KIND, constants.TEMPLATE_KIND),
+                (constants.META_VERSION, constants.TEMPLATE_VERSION),
+                (constants.META_DEPARTMENT, dept.code),
+                (constants.META_PERIOD, period),
+                (constants.META_SIGNATURE, signature),
+            )
+            for i, (key, value) in enumerate(meta_rows):
+                meta.write_string(i, 0, key)
+                meta.write_string(i, 1, value)
+            meta.very_hidden()
+            meta.protect()
+            wb.worksheets()[1].activate()
+        finally:
+            wb.close()
+
+    return write_with(out, write, sync=False)
 
 
 def _formats(wb) -> dict[str, Any]:
