@@ -1,5 +1,5 @@
-"""The import rule (docs/architecture.md): composition (pipeline, dags) > parts (exports, demo >
-quality, ingestion) > core (newinfra), and the three ingestion parts independent of each other.
+"""The import rule (docs/architecture.md): composition (pipeline, dags) > parts (exports, demo,
+portal > quality, ingestion) > core (newinfra), and the three ingestion parts independent of each other.
 The contracts are in pyproject.toml ([tool.importlinter]); `lint-imports` reads the real import
 graph, so a back-arrow anywhere in the tree fails this test."""
 
@@ -15,7 +15,7 @@ import pytest
 
 from newinfra.settings import PROJECT_ROOT
 
-ROOT_PACKAGES = ("pipeline", "dags", "exports", "demo", "quality", "ingestion", "newinfra")
+ROOT_PACKAGES = ("pipeline", "dags", "exports", "demo", "portal", "quality", "ingestion", "newinfra")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
