@@ -21,7 +21,7 @@ in_force as (
             min(target_year) filter (where target_year >= year(period_month)), max(target_year)
         ) as target_year,
         string_agg(assessment_note_zh, '；' order by target_year)
-            filter (where target_year < year(period_month) and assessment_note_zh is not null)
+        filter (where target_year < year(period_month) and assessment_note_zh is not null)
             as earlier_targets_note_zh,
         max(status_code) filter (where target_year = 2022) as target_2022_status_code
 
@@ -52,7 +52,7 @@ final as (
     select
         chosen.indicator_id,
         {{ month_to_period('chosen.period_month') }} as period,
-        chosen.* exclude (indicator_id, configured_baseline_value, configured_baseline_month),
+        chosen.* exclude (indicator_id, configured_baseline_value, configured_baseline_month),  -- noqa: RF02
         {{ month_to_period('chosen.baseline_month') }} as baseline_period,
         {{ month_to_period('chosen.actual_month') }} as actual_period,
         chosen.data_age_months as months_since_actual,
@@ -96,4 +96,4 @@ labelled as (
 
 )
 
-select * from labelled
+select * from labelled  -- noqa: AM04

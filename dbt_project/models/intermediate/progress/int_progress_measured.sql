@@ -18,7 +18,10 @@ targets as (
 
 series as (
 
-    select indicator_id, period_month, reported_value
+    select
+        indicator_id,
+        period_month,
+        reported_value
     from {{ ref('int_indicator_values_province') }}
     where reported_value is not null
 
@@ -63,10 +66,10 @@ grid as (
 running as (
 
     select
-        grid.* exclude (reported_value, is_as_of_month),
-        is_as_of_month,
-        last_value(reported_value ignore nulls) over up_to_now as actual_value,
-        last_value(case when reported_value is not null then period_month end ignore nulls) over up_to_now
+        grid.* exclude (grid.reported_value, grid.is_as_of_month),
+        grid.is_as_of_month,
+        last_value(grid.reported_value ignore nulls) over up_to_now as actual_value,
+        last_value(case when grid.reported_value is not null then grid.period_month end ignore nulls) over up_to_now
             as actual_month
 
     from grid
@@ -80,7 +83,7 @@ running as (
 based as (
 
     select
-        running.* exclude (is_as_of_month),
+        running.* exclude (is_as_of_month),  -- noqa: RF02
         coalesce(running.configured_baseline_value, observed.observed_baseline_value) as baseline_value,
         coalesce(running.configured_baseline_month, observed.observed_baseline_month) as baseline_month,
         case
@@ -111,7 +114,7 @@ trend_start as (
     inner join series
         on
             based.indicator_id = series.indicator_id
-            and series.period_month < based.actual_month
+            and based.actual_month > series.period_month
             and series.period_month >= based.actual_month - interval ({{ var('projection_window_months') }}) month
     group by based.indicator_id, based.target_year, based.period_month
 
@@ -120,12 +123,13 @@ trend_start as (
 final as (
 
     select
-        based.* exclude (meets_at_least, meets_at_most),
+        based.* exclude (meets_at_least, meets_at_most),  -- noqa: RF02
         based.data_age_months > {{ var('stale_after_months') }} as is_stale,
         case when based.direction = 'at_most' then based.meets_at_most else based.meets_at_least end
             as is_target_met,
-        {#- time elapsed runs to the report period; without a baseline, from the plan's own base (the month before its first) -#}
-        cast(coalesce(based.baseline_month, {{ month_literal(plan_start) }} - interval 1 month) as date) as time_base_month,
+        {#- time elapsed runs to the report period; without a baseline, from the month before the plan -#}
+        cast(coalesce(based.baseline_month, {{ month_literal(plan_start) }} - interval 1 month) as date)
+            as time_base_month,
         trend_start.trend_start_value,
         trend_start.trend_start_month
 
@@ -138,4 +142,4 @@ final as (
 
 )
 
-select * from final
+select * from final  -- noqa: AM04

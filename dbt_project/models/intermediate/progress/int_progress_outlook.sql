@@ -38,9 +38,11 @@ projected as (
             when trend_months is null or trend_months <= 0 then null
             when projection_method = 'cagr' and (actual_value <= 0 or trend_start_value <= 0) then null
             when projection_method = 'cagr'
-                then actual_value
-                * power(actual_value / trend_start_value, months_to_deadline_from_actual / trend_months)
-            else actual_value
+                then
+                    actual_value
+                    * power(actual_value / trend_start_value, months_to_deadline_from_actual / trend_months)
+            else
+                actual_value
                 + (actual_value - trend_start_value) / trend_months * months_to_deadline_from_actual
         end as projected_value,
         case when is_projected and trend_months > 0 then (actual_value - trend_start_value) / trend_months end
@@ -94,11 +96,13 @@ final as (
 
     select
         * exclude (is_projected, months_to_target),
-        case when growth_ratio_null_reason is null then
-            (case when direction = 'at_most' then -1.0 else 1.0 end) * cagr_observed / abs(cagr_required)
+        case
+            when growth_ratio_null_reason is null then
+                (case when direction = 'at_most' then -1.0 else 1.0 end) * cagr_observed / abs(cagr_required)
         end as growth_ratio,
         case
-            when is_projected and projected_value is null and projection_method = 'cagr'
+            when
+                is_projected and projected_value is null and projection_method = 'cagr'
                 and trend_months > 0 then 'nonpositive_value'
             when is_projected and projected_value is null then 'too_few_reports'
         end as projection_null_reason,
@@ -108,4 +112,4 @@ final as (
 
 )
 
-select * from final
+select * from final  -- noqa: AM04

@@ -73,31 +73,34 @@ judged as (
     select
         *,
         case
-            when period_month > target_deadline_month then
-                case
-                    when is_met_at_deadline then 'achieved'
-                    when first_met_after_deadline is not null then 'achieved_late'
-                    when actual_value is null then 'no_data'
-                    else 'overdue'
-                end
+            when period_month > target_deadline_month
+                then
+                    case
+                        when is_met_at_deadline then 'achieved'
+                        when first_met_after_deadline is not null then 'achieved_late'
+                        when actual_value is null then 'no_data'
+                        else 'overdue'
+                    end
             when actual_value is null then 'no_data'
             when is_target_met then 'achieved'
             when period_month = target_deadline_month then 'not_achieved'
-            when is_milestone then
-                case when time_elapsed >= {{ var('milestone_at_risk_elapsed') }} then 'at_risk' else 'on_track' end
+            when is_milestone
+                then
+                    case when time_elapsed >= {{ var('milestone_at_risk_elapsed') }} then 'at_risk' else 'on_track' end
             when completion is null then 'behind'
             when completion >= time_elapsed - {{ eps }} then 'on_track'
             when completion >= time_elapsed - {{ var('at_risk_margin') }} - {{ eps }} then 'at_risk'
             else 'behind'
         end as status_code,
         case
-            when period_month > target_deadline_month then
-                case
-                    when is_met_at_deadline then 'met_by_deadline'
-                    when first_met_after_deadline is not null then 'met_after_deadline'
-                    when actual_value is null then 'no_observation'
-                    else 'deadline_passed'
-                end
+            when period_month > target_deadline_month
+                then
+                    case
+                        when is_met_at_deadline then 'met_by_deadline'
+                        when first_met_after_deadline is not null then 'met_after_deadline'
+                        when actual_value is null then 'no_observation'
+                        else 'deadline_passed'
+                    end
             when actual_value is null then 'no_observation'
             when is_target_met then 'target_met'
             when period_month = target_deadline_month then 'deadline_reached'
@@ -124,4 +127,4 @@ final as (
 
 )
 
-select * from final
+select * from final  -- noqa: AM04

@@ -66,19 +66,23 @@ final as (
         targets.target_year,
         indicators.kind,
         indicators.direction,
-        indicators.direction = 'done' or indicators.kind = 'milestone' as is_milestone,
         targets.target_value,
         targets.qualifier as target_qualifier,
-        make_date(targets.target_year, 12, 1) as target_deadline_month,
-        targets.target_year = per_indicator.last_target_year as is_last_target,
         per_indicator.target_2022_value,
         per_indicator.target_2024_value,
         configured_baselines.baseline_value as configured_baseline_value,
         configured_baselines.baseline_month as configured_baseline_month,
+        indicators.direction = 'done' or indicators.kind = 'milestone' as is_milestone,
+        make_date(targets.target_year, 12, 1) as target_deadline_month,
+        targets.target_year = per_indicator.last_target_year as is_last_target,
         case
-            when targets.indicator_id in (
-                {%- for indicator_id in cagr_indicators %}'{{ indicator_id }}'{{ ", " if not loop.last }}{% endfor -%}
-                {{- "''" if not cagr_indicators }})
+            when
+                targets.indicator_id in (
+                    {%- for indicator_id in cagr_indicators %}
+                        '{{ indicator_id }}'{{ ", " if not loop.last }}
+                    {%- endfor -%}
+                    {{- "''" if not cagr_indicators }}
+                )
                 then 'cagr'
             else 'linear'
         end as projection_method
