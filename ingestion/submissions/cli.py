@@ -92,7 +92,14 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise UserInputError(f"文件不存在：{', '.join(missing)}", f"no such file: {', '.join(missing)}")
-    results = ingest_paths(settings, paths, department=department)
+    from ingestion.submissions.arrivals import parse_instant
+
+    received_at = parse_instant(args.received_at, "--received-at") if args.received_at else None
+    if args.arrivals and not Path(args.arrivals).is_file():
+        raise UserInputError(f"到达清单不存在：{args.arrivals}", f"no such arrival manifest: {args.arrivals}")
+    results = ingest_paths(
+        settings, paths, department=department, received_at=received_at, arrivals=args.arrivals
+    )
     failed = waiting = 0
     for result in results:
         if result.status == "error" or result.error:
@@ -137,6 +144,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--department",
         help="手工接收时指定报送单位；不给路径时只处理 landing/<单位>/ / the sender, when the office loads "
         "a file by hand; without paths: only landing/<department>/",
+    )
+    p.add_argument(
+        "--received-at",
+        metavar="TIME",
+        help="声明这些文件的到达时间（带时区的 ISO 8601，如 2024-07-03T10:00+08:00），记为 declared / "
+        "declare when these files arrived (a backlog the scan never saw); recorded as declared",
+    )
+    p.add_argument(
+        "--arrivals",
+        metavar="CSV",
+        help="到达清单（path,sha256,received_at,source；path 相对接收目录） / an arrival manifest "
+        "(path relative to the landing folder, sha256, received_at, source)",
     )
     p.add_argument("--json", action="store_true", help="每个文件一行 JSON / one JSON object per file")
     p.set_defaults(func=_cmd_ingest)

@@ -3,6 +3,7 @@ with feedback (the steps are listed in ``ingestion/submissions/__init__.py``).""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 from ingestion.common.files import ARCHIVE_EXTENSIONS
 from ingestion.submissions import bulk, constants
 from ingestion.submissions.archive import Prepared, prepare_file, receipt_id
+from ingestion.submissions.arrivals import SOURCE_SCAN
 from ingestion.submissions.bulk import Commits, Redo, feedback_many, prepare_many
 from ingestion.submissions.landing import Candidate, collect, take_from_landing
 from ingestion.submissions.results import (
@@ -99,12 +101,19 @@ class _Run:
         sha, archive_rel, ext, name = prep.sha, prep.archive_rel, prep.ext, cand.path.name
 
         sender_code = cand.sender if cand.sender in self.plan.departments else None
-        existing = self.index.find_receipt(sha, sender_code, name, cand.received_at)
+        existing = self.index.find_receipt(sha, sender_code, name, cand.sender_mtime)
         if existing is not None:
             self._ensure_feedback(existing)
             self.finished.append(cand)
             return self._result_from_ledger(existing, cand, replay=True)
 
+        if cand.declared_sha256 is not None and cand.declared_sha256 != sha:
+            # the declaration was for other bytes (the file changed or was resent): the scan times it
+            cand = dataclasses.replace(
+                cand, received_at=self.now, received_at_source=SOURCE_SCAN,
+                received_at_basis="声明的 sha256 与文件不符，按扫描时间 / the declared sha256 does not match: scan time",
+                declared_sha256=None,
+            )  # fmt: skip
         file_id = receipt_id(sha, cand) if sha in self.index.file_ids else sha
         ledger: dict[str, Any] = dict.fromkeys(LEDGER_FIELDS)
         ledger.update(
@@ -115,6 +124,9 @@ class _Run:
             sender_department_code=sender_code,
             file_format=ext,
             received_at=cand.received_at,
+            sender_mtime=cand.sender_mtime,
+            received_at_source=cand.received_at_source,
+            received_at_basis=cand.received_at_basis,
             rows_total=0,
             rows_accepted=0,
             rows_rejected=0,
@@ -470,6 +482,9 @@ def ingest_paths(
     department: str | None = None,
     now: dt.datetime | None = None,
     workers: int | None = None,
+    received_at: dt.datetime | None = None,
+    arrivals: Path | None = None,
+    progress=None,
 ) -> list[FileResult]:
     """Ingest files (``paths``: files or folders; None = the landing folder) and return one result each.
 
@@ -481,8 +496,18 @@ def ingest_paths(
     A platform failure on one file (e.g. the warehouse refused the write) gives that file status
     'error' (nothing of it recorded, the file stays where it is) and the run goes on; every other
     outcome is in the ledger.
+
+    When a file arrived (``received_at`` in the ledger) is ``now``, the time of this scan, unless it is
+    declared: ``received_at`` (naive UTC, the operator's, for every file of the run), or a manifest
+    (``arrivals``, ``NEWINFRA_HOME/arrivals/*.csv``, the demo's upload log); see ``arrivals.py``.
+    ``progress`` (a ``newinfra.progress.Progress``) advances once per file, with its status.
     """
     from collections import deque
+
+    from ingestion.submissions.arrivals import load_declared
+    from newinfra.progress import NULL_PROGRESS
+
+    progress = progress or NULL_PROGRESS
 
     from newinfra import db
     from newinfra.plan import load_plan
@@ -503,8 +528,15 @@ def ingest_paths(
         con.execute("set threads = 1")
         run = _Run(settings, plan, con, now)
         candidates, waiting = collect(
-            settings, [Path(p) for p in paths] if paths is not None else None, department, now
+            settings,
+            [Path(p) for p in paths] if paths is not None else None,
+            department,
+            now,
+            declared=load_declared(settings.home, Path(arrivals) if arrivals else None),
+            received_at=received_at,
         )
+        if not progress.total:
+            progress.total = len(candidates)
         n_workers = workers
         if n_workers is None:
             # this process (validate, load; its commits in a thread) keeps a core busy: one worker fewer
@@ -540,6 +572,7 @@ def ingest_paths(
                     results.append(run.ingest(cand, future))
                 except Exception as exc:  # a platform failure: recorded nowhere, reported, run goes on
                     results.append(error_result(cand, exc))
+                progress.advance(item=cand.path.name, counts={results[-1].status: 1})
         finally:
             try:
                 no_feedback = run.finish()

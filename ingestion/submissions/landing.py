@@ -1,5 +1,8 @@
 """The landing folder: which files to take (settled, not temporary), who sent them, when they arrived,
-and taking a handled file out of the folder at the end of a run (the archive keeps the bytes)."""
+and taking a handled file out of the folder at the end of a run (the archive keeps the bytes).
+
+When a file arrived is the platform's clock (the scan that found it complete) or a declaration
+(``ingestion/submissions/arrivals.py``); the file's own mtime is kept as ``sender_mtime`` only."""
 
 from __future__ import annotations
 
@@ -16,9 +19,17 @@ class Candidate:
     path: Path
     sender: str  # department code, '_root' (landing root) or '_unknown'
     in_landing: bool
-    received_at: dt.datetime  # naive UTC
+    received_at: dt.datetime  # naive UTC: the scan's time, or the declared arrival
     size: int
     mtime_ns: int
+    received_at_source: str = "scan"  # scan | declared
+    received_at_basis: str | None = None  # a declaration's source (manifest, operator)
+    declared_sha256: str | None = None  # the bytes a manifest's declaration applies to
+
+    @property
+    def sender_mtime(self) -> dt.datetime:
+        """The file's modification time (set by the sender or its client): for information only."""
+        return _EPOCH + dt.timedelta(microseconds=self.mtime_ns // 1000)
 
 
 def _skipped(name: str) -> bool:
@@ -30,11 +41,6 @@ def _skipped(name: str) -> bool:
 
 
 _EPOCH = dt.datetime(1970, 1, 1)
-
-
-def _received_at(st: os.stat_result, now: dt.datetime) -> dt.datetime:
-    """The file's modification time (when it was put into the landing folder), capped at now; UTC."""
-    return min(_EPOCH + dt.timedelta(microseconds=st.st_mtime_ns // 1000), now)
 
 
 def _is_within(path: Path, folder: Path) -> bool:
@@ -63,11 +69,22 @@ def _walk(folder: Path, follow_links: bool) -> list[Path]:
 
 
 def collect(
-    settings, paths: list[Path] | None, department: str | None, now: dt.datetime
+    settings,
+    paths: list[Path] | None,
+    department: str | None,
+    now: dt.datetime,
+    declared: dict | None = None,
+    received_at: dt.datetime | None = None,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """The files to ingest, oldest arrival first (so versions follow arrival order), and the landing
     files left for the next run because they changed less than ``settings.landing_settle_s`` ago (an
-    upload may still be writing them). Files named by hand (``paths``) are taken as they are."""
+    upload may still be writing them). Files named by hand (``paths``) are taken as they are.
+
+    A file arrived ``now`` (this scan found it complete) unless declared otherwise: ``received_at``
+    (the operator's, for every file) or ``declared`` (landing-relative path -> its declaration)."""
+    from ingestion.submissions.arrivals import SOURCE_DECLARED, landing_relpath
+
+    declared = declared or {}
     landing = settings.landing
     found: list[tuple[Path, str, bool]] = []
     walked = paths is None
@@ -105,7 +122,18 @@ def collect(
             st = p.stat()
         except FileNotFoundError:
             continue
-        out.append(Candidate(p, sender, in_landing, _received_at(st, now), st.st_size, st.st_mtime_ns))
+        if received_at is not None:
+            cand = Candidate(p, sender, in_landing, received_at, st.st_size, st.st_mtime_ns, SOURCE_DECLARED,
+                             "操作员声明 / operator: --received-at")  # fmt: skip
+        else:
+            rel = landing_relpath(p, landing) if in_landing else None
+            d = declared.get(rel) if rel else None
+            if d is not None:
+                cand = Candidate(p, sender, in_landing, d.received_at, st.st_size, st.st_mtime_ns,
+                                 SOURCE_DECLARED, d.basis, d.sha256)  # fmt: skip
+            else:
+                cand = Candidate(p, sender, in_landing, now, st.st_size, st.st_mtime_ns)
+        out.append(cand)
     out.sort(key=lambda c: (c.received_at, c.sender, c.path.name, str(c.path)))
     if not walked or settings.landing_settle_s <= 0:
         return out, []

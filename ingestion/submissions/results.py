@@ -38,6 +38,9 @@ class FileResult:
     rows_rejected: int = 0
     rows_flagged: int = 0
     rows_blank: int = 0
+    sender_mtime: dt.datetime | None = None
+    received_at_source: str | None = None
+    received_at_basis: str | None = None
     is_late: bool | None = None
     is_after_publication: bool | None = None
     duplicate_of: str | None = None
@@ -47,8 +50,9 @@ class FileResult:
 
     def as_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        if self.received_at is not None:
-            out["received_at"] = self.received_at.isoformat() + "Z"
+        for key in ("received_at", "sender_mtime"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key).isoformat() + "Z"
         return out
 
 
@@ -57,7 +61,7 @@ LEDGER_FIELDS = (
     "department_code", "period", "template_version", "file_format", "file_encoding", "received_at",
     "version", "status", "quarantine_reason_code", "quarantine_reason_zh", "quarantine_reason_en",
     "rows_total", "rows_accepted", "rows_rejected", "rows_flagged", "is_late", "is_after_publication",
-    "duplicate_of", "feedback_path", "rows_blank",
+    "duplicate_of", "feedback_path", "rows_blank", "sender_mtime", "received_at_source", "received_at_basis",
 )  # fmt: skip
 
 

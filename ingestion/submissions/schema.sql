@@ -8,7 +8,10 @@ create schema if not exists raw;
 -- receipt id (sha256 of 'receipt|<sha>|<sender>|<name>|<received_at>'): status duplicate when they
 -- were loaded before (duplicate_of = that file_id), or processed afresh when the earlier receipt was
 -- quarantined for another sender (e.g. dropped at the landing root, then loaded by hand).
--- received_at is when the file was put into the landing folder (its mtime), capped at now, UTC;
+-- received_at (UTC) is the platform's clock: the scan that first found the file complete
+-- (received_at_source 'scan'), or a recorded declaration for a backlog the scan never saw (an upload
+-- log or manifest in NEWINFRA_HOME/arrivals/, the demo's upload log, `ingest --received-at`):
+-- 'declared', with its basis. sender_mtime is the file's mtime, set by the sender: information only.
 -- is_late: its local date (NEWINFRA_TIMEZONE) is after periods.due_date(period, NEWINFRA_ON_TIME_DAYS).
 -- rows_total = rows_accepted + rows_rejected for every row.
 create table if not exists raw.submission_files (
@@ -106,3 +109,6 @@ alter table raw.submission_files add column if not exists rows_blank integer def
 alter table raw.submission_values add column if not exists unit_as_written varchar;  -- an edited unit, converted exactly
 alter table raw.submission_values add column if not exists note varchar;  -- 备注 as written
 alter table raw.submission_projects add column if not exists note varchar;  -- 备注 as written
+alter table raw.submission_files add column if not exists sender_mtime timestamp;  -- the file's mtime (sender's clock)
+alter table raw.submission_files add column if not exists received_at_source varchar;  -- scan | declared
+alter table raw.submission_files add column if not exists received_at_basis varchar;  -- a declaration's source

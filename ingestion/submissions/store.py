@@ -106,18 +106,18 @@ def ledger_row(con: duckdb.DuckDBPyConnection, file_id: str) -> dict[str, Any] |
 
 
 def find_receipt(
-    con: duckdb.DuckDBPyConnection, sha256: str, sender: str, original_name: str, received_at: dt.datetime
+    con: duckdb.DuckDBPyConnection, sha256: str, sender: str, original_name: str, sender_mtime: dt.datetime
 ) -> dict[str, Any] | None:
-    """The ledger row of this very receipt (same bytes, sender, name and arrival time), if any."""
+    """The ledger row of this very receipt (same bytes, sender, name and file time), if any."""
     cur = con.execute(
         """
         select * from raw.submission_files
         where coalesce(content_sha256, file_id) = ? and sender_department_code is not distinct from ?
-            and original_name = ? and received_at = ?
+            and original_name = ? and sender_mtime = ?
         order by file_id
         limit 1
         """,
-        [sha256, sender, original_name, received_at],
+        [sha256, sender, original_name, sender_mtime],
     )
     row = cur.fetchone()
     return None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
@@ -206,15 +206,15 @@ class RunIndex:
     def _add(self, row: dict[str, Any]) -> None:
         self.file_ids.add(row["file_id"])
         sha = row.get("content_sha256") or row["file_id"]
-        key = (sha, row["sender_department_code"], row["original_name"], row["received_at"])
+        key = (sha, row["sender_department_code"], row["original_name"], row.get("sender_mtime"))
         self.by_receipt.setdefault(key, row)
         self.by_content.setdefault(sha, []).append(row)
         if row["status"] in LOADED_STATUSES and row["version"] is not None:
             k = (row["department_code"], row["period"])
             self.max_version[k] = max(self.max_version.get(k, 0), int(row["version"]))
 
-    def find_receipt(self, sha: str, sender: str | None, name: str, received_at: dt.datetime):
-        return self.by_receipt.get((sha, sender, name, received_at))
+    def find_receipt(self, sha: str, sender: str | None, name: str, sender_mtime: dt.datetime):
+        return self.by_receipt.get((sha, sender, name, sender_mtime))
 
     def seen_content(self, sha: str, sender: str | None):
         rows = self.by_content.get(sha, [])

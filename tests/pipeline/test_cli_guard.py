@@ -42,3 +42,45 @@ def test_a_demo_home_and_the_harmless_commands_run_with_the_demo_secret(home, mo
     assert cli.main(["where"]) == 0
     (home / guard.DEMO_MARKER).write_text("demo\n", encoding="utf-8")
     assert cli.main(["ingest"]) == 0, capsys.readouterr().err
+
+
+def _run_into_closed_pipe(home, *args: str):
+    """Run `newinfra ARGS` with stdout a pipe whose reader has gone (`| head -1` after its line)."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        env = {**os.environ, "NEWINFRA_HOME": str(home)}
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", *args],
+            stdout=write_end, stderr=subprocess.PIPE, env=env, text=True, timeout=600,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+
+
+def test_a_closed_pipe_ends_quietly_with_141(home):
+    out = _run_into_closed_pipe(home, "where")
+    assert out.returncode == guard.EXIT_SIGPIPE, out.stderr
+    assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr
+
+
+def test_an_ingest_into_a_closed_pipe_keeps_its_work_and_a_rerun_finishes(home, capsys):
+    import duckdb
+
+    landing = home / "landing" / "CA"
+    landing.mkdir(parents=True, exist_ok=True)
+    (landing / "junk.xlsx").write_bytes(b"not a workbook")  # quarantined: one ledger row
+    out = _run_into_closed_pipe(home, "ingest")
+    assert out.returncode == guard.EXIT_SIGPIPE, out.stderr
+    assert "Traceback" not in out.stderr
+    assert cli.main(["ingest"]) == 0  # the re-run finds nothing left to do
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from raw.submission_files").fetchone()[0] == 1
+    finally:
+        con.close()
+    assert not (landing / "junk.xlsx").exists()

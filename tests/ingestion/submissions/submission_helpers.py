@@ -175,9 +175,17 @@ class Maker:
         template = self.template(department, period, template_projects)
         return fill_template(template, values, projects, self.tmp / f"filled_{self.n}.xlsx")
 
-    def drop(self, source: Path, folder: str | None = "CA", name: str = "报送.xlsx", when=ON_TIME) -> Path:
-        """Put a file into landing/<folder>/ (or the landing root for None) with the given arrival time
-        (None: just now, as an upload in progress would be)."""
+    def drop(
+        self, source: Path, folder: str | None = "CA", name: str = "报送.xlsx", when=ON_TIME, declare=True
+    ) -> Path:
+        """Put a file into landing/<folder>/ (or the landing root for None) that arrived at ``when``
+        (None: just now, as an upload in progress would be). The platform times a file by its own
+        scan; a past arrival is declared, as a transfer server's upload log would
+        (``arrivals/tests.csv``), unless ``declare`` is False. The file's mtime is ``when`` too."""
+        import hashlib
+
+        from ingestion.submissions.arrivals import ARRIVALS_DIR, append_manifest
+
         target_dir = self.settings.landing / folder if folder else self.settings.landing
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / name
@@ -185,4 +193,8 @@ class Maker:
         target.write_bytes(data)
         if when is not None:
             set_mtime(target, when)
+            if declare:
+                rel = f"{folder}/{name}" if folder else name
+                manifest = self.settings.home / ARRIVALS_DIR / "tests.csv"
+                append_manifest(manifest, rel, hashlib.sha256(data).hexdigest(), when, "tests: upload log")
         return target

@@ -26,6 +26,7 @@ from submission_helpers import (
 )
 
 from ingestion.submissions import constants, ingest_paths, summary_line
+from ingestion.submissions.arrivals import ARRIVALS_DIR, append_manifest
 
 
 def run_cli(home: Path, *args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
@@ -383,6 +384,10 @@ def _compare_with_one_process(settings, maker, seeded_home_template, tmp_path, w
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data.read_bytes() if isinstance(data, Path) else data)
             set_mtime(target, when)
+            append_manifest(  # the arrival, declared as an upload log would (the scan's time differs)
+                run_settings.home / ARRIVALS_DIR / "tests.csv", f"{folder}/{name}",
+                hashlib.sha256(target.read_bytes()).hexdigest(), when, "tests: upload log",
+            )  # fmt: skip
         results = ingest_paths(run_settings, workers=n)
         outcomes.append(
             (

@@ -22,7 +22,8 @@ renamed as (
         cast(total_investment_yuan as double) as total_investment_yuan,
         cast(completed_this_month_yuan as double) as completed_this_month_yuan,
         cast(cumulative_completed_yuan as double) as cumulative_completed_yuan,
-        project_status
+        project_status,
+        note
 
     from source
 

@@ -21,7 +21,9 @@ renamed as (
         value_as_written,
         is_flagged,
         flag_reason_zh,
-        flag_reason_en
+        flag_reason_en,
+        unit_as_written,
+        note
 
     from source
 
