@@ -18,10 +18,11 @@ Each build appends one row to ``ops.report_publications`` (the only write to the
 
 Package (``exports/YYYY-MM/``)::
 
-    责任分解表进展_YYYY-MM.xlsx    总览, 责任分解表, one sheet per sector, 报送情况, 重大项目投资, 数据质量, 修订说明
+    责任分解表进展_YYYY-MM.xlsx    总览, 责任分解表, 责任分解表（明细）, one sheet per sector, 市(州)排名, 报送情况,
+                                   催报清单, 投资核对, 重大项目投资, 数据质量（技术）, 修订说明
     月度简报_YYYY-MM.html          one self-contained page (inline CSS and SVG; nothing fetched)
     templates/<code>_<中文名>_<next period>_填报模板.xlsx   one per responsible department
-    责任分解表进展_YYYY-MM.pdf     only when LibreOffice (soffice) is on PATH
+    责任分解表进展_YYYY-MM.pdf     the printed sheets (NEWINFRA_REPORT_PDF; LibreOffice); docs/report.md
     manifest.json                  period, snapshot id, quality run, each file's path/size/sha256
 
 Reads only the published marts (``published/marts.duckdb``, read-only) and the quality results

@@ -25,18 +25,22 @@ CSS = """
   --green:%(green)s; --yellow:%(yellow)s; --red:%(red)s; --grey:%(grey)s; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--ink);
-  font-family: "PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC",
-  "WenQuanYi Micro Hei",sans-serif; font-size:15px; line-height:1.55; -webkit-text-size-adjust:100%%; }
+  font-family: "SimSun","宋体","Songti SC","Noto Serif CJK SC","Source Han Serif SC","PingFang SC",
+  "Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",serif; font-size:15px; line-height:1.55; -webkit-text-size-adjust:100%%; }
 main { max-width:1100px; margin:0 auto; padding:16px; }
 header.top { background:var(--brand); color:#fff; padding:20px 16px; }
 header.top .inner { max-width:1100px; margin:0 auto; }
 header.top h1 { margin:0 0 4px; font-size:1.35rem; }
 header.top p { margin:0; opacity:.9; font-size:.9rem; }
+h1, h2, h3, .card .value { font-family:"SimHei","黑体","Heiti SC","Noto Sans CJK SC","Source Han Sans SC",
+  "Microsoft YaHei","WenQuanYi Micro Hei",sans-serif; }
 h2 { font-size:1.15rem; color:var(--brand); border-left:4px solid var(--brand); padding-left:8px; margin:28px 0 12px; }
 h3 { font-size:1rem; margin:18px 0 8px; }
 .banner { border-radius:6px; padding:12px 14px; margin:14px 0; font-weight:600; }
 .banner.forced { background:var(--red); color:#fff; }
 .banner.ok { background:#e8f5ec; color:#0f5132; font-weight:500; }
+.synthetic { margin:0; padding:6px 16px; background:#fff3cd; color:#842029; font-weight:700; text-align:center; }
+.summary p { margin:6px 0; }
 .grid { display:grid; grid-template-columns:repeat(auto-fit,minmax(250px,1fr)); gap:12px; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 14px; break-inside:avoid; }
 .card .name { color:var(--muted); font-size:.9rem; }
@@ -74,8 +78,10 @@ footer { color:var(--muted); font-size:.8rem; margin:28px 0 12px; }
   .card .value { font-size:1.3rem; }
 }
 @media print {
-  @page { size:A4; margin:14mm 12mm; }
-  body { background:#fff; font-size:11pt; }
+  @page { size:A4; margin:12mm 12mm; }
+  body { background:#fff; font-size:10.5pt; line-height:1.45; }
+  h2 { margin:16px 0 8px; }
+  th, td { padding:3px 6px; }
   header.top { background:#fff; color:var(--ink); border-bottom:2px solid var(--brand); padding:0 0 8px; }
   main { max-width:none; padding:0; }
   .card, table { box-shadow:none; }
@@ -142,7 +148,8 @@ def line_chart(
     hi = max(ys + ([t] if t is not None else []))
     ticks = _nice_ticks(lo, hi)
     lo, hi = ticks[0], ticks[-1]
-    left, right, top, bottom = 46, 10, 12, 24
+    # The target's label sits in a strip above the plot area, never on the lines (docs/report.md).
+    left, right, top, bottom = 46, 10, 22, 24
     pw, ph = width - left - right, height - top - bottom
 
     def x(i: int) -> float:
@@ -171,9 +178,12 @@ def line_chart(
             f'<line x1="{left}" y1="{yy:.1f}" x2="{width - right}" y2="{yy:.1f}" stroke="#1f4e79" '
             f'stroke-width="1.2" stroke-dasharray="5 4"/>'
         )
-        out.append(f'<text x="{width - right}" y="{yy - 4:.1f}" text-anchor="end">{esc(target_label)}</text>')
+        out.append(
+            f'<text class="target-label" x="{width - right}" y="12" text-anchor="end">'
+            f'<tspan fill="#1f4e79">- - </tspan>{esc(target_label)}</text>'
+        )
     points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(ys))
-    out.append(f'<polyline fill="none" stroke="{stroke}" stroke-width="2" points="{points}"/>')
+    out.append(f'<polyline class="series" fill="none" stroke="{stroke}" stroke-width="2" points="{points}"/>')
     last = len(ys) - 1
     out.append(f'<circle cx="{x(last):.1f}" cy="{y(ys[last]):.1f}" r="3.5" fill="{stroke}"/>')
     out.append(f'<text x="{left}" y="{height - 6}" text-anchor="start">{esc(H.period_label(xs[0]))}</text>')
@@ -383,51 +393,163 @@ def revisions_section(data: ReportData) -> str:
     return _table(["部门", "报送期", "指标", "地区", "已发布值", "修订后值"], rows, "本期没有发布后的修订。")
 
 
+def _figure(row: ProgressRow, value: float | None) -> str:
+    unit = H.unit_text(row.display_unit or row.unit)
+    return H.format_figure(value, unit, row.display_scale, row.kind)
+
+
+def _indicators(data: ReportData) -> list[ProgressRow]:
+    seen: dict[str, ProgressRow] = {}
+    for row in data.progress:
+        seen.setdefault(row.indicator_id, row)
+    return sorted(seen.values(), key=lambda r: (r.indicator_order, r.indicator_id))
+
+
+def overall_paragraph(data: ReportData) -> str:
+    """总体情况, written from the data: how many targets are met, the main gaps, the trend since
+    last month, who has not reported."""
+    rows = _indicators(data)
+    n = len(rows)
+    achieved = sum(1 for r in rows if r.status_code == "achieved")
+    attention = [r for r in rows if r.status_code in ("overdue", "behind", "at_risk")]
+    attention.sort(key=lambda r: (S.ATTENTION_ORDER.index(r.status_code), r.indicator_order))
+    no_data = sum(1 for r in rows if r.status_code == "no_data")
+    better = sum(1 for r in rows if _trend(r) == "↑")
+    worse = sum(1 for r in rows if _trend(r) == "↓")
+    parts = [f"截至{H.period_label(data.period)}，方案 {n} 项指标中已完成 {achieved} 项"]
+    by_status = {code: sum(1 for r in rows if r.status_code == code) for code in S.STATUS_ORDER}
+    others = [f"{S.STATUS_LABELS[c]} {by_status[c]} 项" for c in S.STATUS_ORDER[1:] if by_status[c]]
+    if others:
+        parts.append("，" + "，".join(others))
+    text = "".join(parts) + "。"
+    if attention:
+        names = "、".join(r.indicator_name for r in attention[:3])
+        more = f"等 {len(attention)} 项" if len(attention) > 3 else ""
+        text += f"主要差距：{names}{more}。"
+    if better or worse:
+        text += f"与上月相比，{better} 项状态好转，{worse} 项退步。"
+    missing = [c.get("department_name") for c in data.compliance if c.get("status") == "missing"]
+    late = [c.get("department_name") for c in data.compliance if c.get("status") == "late"]
+    if missing:
+        text += f"本期未报送：{'、'.join(missing)}。"
+    if late:
+        text += f"逾期报送：{'、'.join(late)}。"
+    if not missing and not late and data.compliance:
+        text += "各应报部门均已按时报送。"
+    if no_data:
+        text += f"{no_data} 项指标暂无数据。"
+    return text
+
+
+def _trend(row: ProgressRow) -> str:
+    from exports.tables import status_trend
+
+    return status_trend(row)
+
+
+def exceptions_section(data: ReportData) -> str:
+    """The indicators not achieved and needing attention (逾期未完成, 滞后, 存在风险), worst first."""
+    rows = [r for r in _indicators(data) if r.status_code in ("overdue", "behind", "at_risk")]
+    rows.sort(key=lambda r: (S.ATTENTION_ORDER.index(r.status_code), r.indicator_order))
+    body = []
+    for r in rows:
+        target = "建成" if r.kind == "milestone" else _figure(r, r.target_value)
+        body.append(
+            f'<tr data-indicator="{esc(r.indicator_id)}" data-status="{esc(r.status_code)}">'
+            f"<td>{esc(r.indicator_name)}</td><td>{pill(r.status_label, r.status_colour)} {esc(_trend(r))}</td>"
+            f'<td class="num">{esc(_figure(r, r.latest_actual))}</td>'
+            f'<td class="num">{esc(r.target_year or "")}年 {esc(target)}</td>'
+            f'<td class="num">{esc(H.format_percent(r.completion))}</td><td>{esc(r.lead_department)}</td></tr>'
+        )
+    if not body:
+        return '<p class="legend">本期没有逾期、滞后或存在风险的指标。</p>'
+    head = "".join(f"<th>{h}</th>" for h in ("指标", "状态", "最新值", "目标", "完成度", "牵头单位"))
+    return (
+        f'<div class="table-wrap"><table class="exceptions"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def rankings_section(data: ReportData) -> str:
+    """One line per indicator reported by 市(州) among the plan's 主要目标 (then others, up to six):
+    the first three and the last, 沿用上期 where a figure was carried forward."""
+    by_indicator: dict[str, list[dict]] = {}
+    for r in data.rankings:
+        by_indicator.setdefault(r["indicator_id"], []).append(r)
+    goals = [h.key for h in data.headlines if h.key in by_indicator]
+    order = goals + [k for k in by_indicator if k not in goals]
+    lines = []
+    for key in order[:6]:
+        rows = sorted(by_indicator[key], key=lambda r: r["rank"])
+
+        def one(r: dict) -> str:
+            unit = H.unit_text(r["display_unit"] or r["unit"])
+            figure = H.format_figure(r["value"], unit, r["display_scale"], r["kind"])
+            return f"{r['prefecture_name']} {figure}{'（沿用上期）' if r['is_carried_forward'] else ''}"
+
+        top = "、".join(one(r) for r in rows[:3])
+        last = f"；末位 {one(rows[-1])}" if len(rows) > 3 else ""
+        lines.append(
+            f'<li data-ranking="{esc(key)}"><b>{esc(rows[0]["indicator_name"])}</b>：前三 {esc(top)}{esc(last)}</li>'
+        )
+    if not lines:
+        return '<p class="legend">本期没有按市(州)报送的指标数据。</p>'
+    return f'<ul class="rankings">{"".join(lines)}</ul><p class="legend">各市(州)完整排名见《责任分解表进展》“{esc(S.SHEET_RANKINGS)}”表。</p>'
+
+
 def render_briefing(data: ReportData) -> str:
+    """总体情况 first, then the plan's 主要目标, the exceptions, reporting; quality and revisions in
+    plain Chinese at the end. The full list of indicators is in the workbook."""
     summary = status_summary(data)
     counts = summary["status_counts"]
     period = H.period_label(data.period)
     q = data.quality
+    first = ""
+    if data.is_synthetic:
+        first = f'<p class="synthetic" id="synthetic">{esc(S.SYNTHETIC_LABEL)}：本简报数字为合成数据，仅供演示，不得引用</p>'
+    banner = ""
     if data.is_forced:
         reasons = "；".join(q.blocking_failures) or "本期没有质量检查记录"
         banner = (
             '<div class="banner forced" id="forced">警告：本简报经 --force 强制生成，本期存在未通过的阻断性数据质量检查'
             f"或缺少质量检查，数据仅供参考：{esc(reasons)}</div>"
         )
-    else:
-        banner = (
-            f'<div class="banner ok">数据质量：共 {q.n_checks} 项检查，失败 {q.n_failed} 项，'
-            f"警告 {q.n_warned} 项，阻断性检查全部通过。</div>"
-        )
-    cards = "".join(headline_card(h) for h in data.headlines) + investment_card(data)
-    sectors = "".join(sector_section(data, s) for s in data.sectors)
+    goal_ids = {h.key for h in data.headlines}
+    cards = "".join(headline_card(h) for h in data.headlines)
+    if S.INVESTMENT_INDICATOR not in goal_ids:
+        cards += investment_card(data)
     n = summary["n_indicators"]
+    warnings = "".join(f"<li>{esc(w)}</li>" for w in data.leader_warnings)
+    quality = ("<p>阻断性数据质量检查全部通过。</p>" if not data.is_forced else "") + (
+        f"<ul>{warnings}</ul>" if warnings else ""
+    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(S.WORKBOOK_TITLE)} 月度简报 {esc(period)}</title>",
+        f"<title>{'【示例数据】' if data.is_synthetic else ''}{esc(S.WORKBOOK_TITLE)} 月度简报 {esc(period)}</title>",
         f"<style>{CSS}</style></head><body>",
+        first,
         '<header class="top"><div class="inner">',
-        f"<h1>贵州省新型基础设施建设 月度简报（{esc(period)}）</h1>",
-        f"<p>{esc(H.cutoff_label(data.period))} · 数据快照 {esc(data.snapshot_id or '未知')}</p>",
+        f"<h1>贵州省新型基础设施建设月度简报（{esc(period)}）</h1>",
+        f"<p>{esc(H.cutoff_label(data.period))}</p>",
         "</div></header><main>",
         banner,
-        "<h2>一、主要指标</h2>",
+        "<h2>一、总体情况</h2>",
+        f'<div class="card summary" id="overall"><p>{esc(overall_paragraph(data))}</p>'
+        f"{status_stack(counts)}{_legend(counts)}</div>",
+        "<h2>二、主要目标</h2>",
         f'<div class="grid">{cards}</div>',
-        f"<h2>二、进展状态（{n} 项指标）</h2>",
-        f'<div class="card">{status_stack(counts)}{_legend(counts)}'
-        '<p class="legend">进度条为完成度，黑色刻线为时间进度（序时进度）。</p></div>',
-        "<h2>三、各领域指标进展</h2>",
-        sectors,
-        "<h2>四、报送情况</h2>",
+        f"<h2>三、需关注的指标（共 {n} 项指标，其余见《责任分解表进展》）</h2>",
+        f'<div class="card">{exceptions_section(data)}</div>',
+        "<h2>四、市(州)排名</h2>",
+        f'<div class="card">{rankings_section(data)}</div>',
+        "<h2>五、报送情况</h2>",
         f'<div class="card">{compliance_section(data)}</div>',
-        "<h2>五、数据质量</h2>",
-        f'<div class="card">{quality_section(data)}</div>',
-        "<h2>六、发布后修订说明</h2>",
-        f'<div class="card">{revisions_section(data)}</div>',
-        f"<footer>本简报由 newinfra 根据已发布数据快照 {esc(data.snapshot_id or '未知')} 生成；"
+        "<h2>六、数据质量与修订</h2>",
+        f'<div class="card">{quality}{revisions_section(data)}</div>',
+        f"<footer>{'示例数据（合成数据，非官方统计）。' if data.is_synthetic else ''}"
         f"详细数字见《责任分解表进展_{esc(data.period)}.xlsx》。</footer>",
         "</main></body></html>",
     ]
-    return "\n".join(parts) + "\n"
+    return "\n".join(p for p in parts if p) + "\n"

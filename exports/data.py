@@ -66,16 +66,19 @@ def _parse_ts(text: Any) -> dt.datetime | None:
 # --- quality gate ---------------------------------------------------------------------------------
 def quality_gate(
     settings: Settings, period: str, force: bool
-) -> tuple[QualitySummary, list[dict[str, Any]], bool]:
-    """(summary, failed/warned rows, is_forced). Raises UserInputError when the gate refuses."""
+) -> tuple[QualitySummary, list[dict[str, Any]], bool, tuple[str, ...], dict[str, list[dict[str, Any]]]]:
+    """(summary, failed/warned rows, is_forced, synthetic inputs, rejected rows by department), read
+    in one visit to the warehouse. Raises UserInputError when the gate refuses."""
     import duckdb
 
     from newinfra import db
     from quality import latest_results
 
     try:
-        with db.write_lock(settings):
-            records = latest_results(settings, period)
+        with db.write_lock(settings), db.reader(settings) as con:
+            records = latest_results(con, period)
+            synthetic = synthetic_inputs(settings, con)
+            rejections = rejections_of(con, period)
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise PlatformError(
             f"无法只读打开仓库读取质量检查结果（可能有其他进程正在写入）：{exc}",
@@ -115,7 +118,7 @@ def quality_gate(
                 f"no quality run for period {period}; refusing to build the report. Run `newinfra check --period "
                 f"{period}` first, or pass --force (the cover will say so in red).",
             )
-        return summary, rows, True
+        return summary, rows, True, synthetic, rejections
     if blocking:
         if not force:
             listed = "；".join(failures[:10]) + ("……" if len(failures) > 10 else "")
@@ -125,12 +128,146 @@ def quality_gate(
                 f"{len(blocking)} blocking quality check(s) failed for period {period} (run {summary.run_id}); "
                 "refusing to build the report. Fix the data and re-run the checks, or pass --force.",
             )
-        return summary, rows, True
-    return summary, rows, False
+        return summary, rows, True, synthetic, rejections
+    return summary, rows, False, synthetic, rejections
 
 
 def _outcome_zh(outcome: str) -> str:
     return {"failed": "未通过", "error": "执行出错", "warned": "警告"}.get(outcome, outcome)
+
+
+# --- synthetic inputs -------------------------------------------------------------------------------
+def synthetic_inputs(settings: Settings, con) -> tuple[str, ...]:
+    """Why the package's inputs are synthetic (示例数据), in plain Chinese; () when every input is real.
+
+    Follows the data, not a switch: department files in the warehouse whose sha256 the demo
+    generator's manifest lists (NEWINFRA_HOME/demo/demo_manifest.json), a project list it wrote,
+    and public statistics from a source declared ``is_synthetic: true``."""
+    reasons = []
+    files: set[str] = set()
+    libraries: set[str] = set()
+    path = settings.home / S.DEMO_MANIFEST
+    if path.is_file():
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+        if manifest.get("synthetic"):
+            files = {f["sha256"] for f in manifest.get("files", []) if f.get("sha256")}
+            sha = (manifest.get("project_library") or {}).get("sha256")
+            libraries = {sha} if sha else set()
+    tables = _tables(con)
+    if files and "raw.submission_files" in tables:
+        marks = ", ".join("?" for _ in files)
+        n = con.execute(
+            f"select count(*) from raw.submission_files where coalesce(content_sha256, file_id) in ({marks})",
+            sorted(files),
+        ).fetchone()[0]
+        if n:
+            reasons.append(f"{n} 份部门报送文件由演示数据生成器合成")
+    if libraries and "raw.project_registry_loads" in tables:
+        n = con.execute(
+            "select count(*) from raw.project_registry_loads where file_id = ?", sorted(libraries)
+        ).fetchone()[0]
+        if n:
+            reasons.append("重大项目库由演示数据生成器合成")
+    if "raw.public_observations" in tables:
+        names = [
+            name
+            for (name,) in con.execute(
+                "select distinct source_name from raw.public_observations where is_synthetic order by 1"
+            ).fetchall()
+        ]
+        if names:
+            reasons.append(f"{len(names)} 个公开统计来源标注为示例数据")
+    return tuple(reasons)
+
+
+# --- the chasing list (催报) ---------------------------------------------------------------------------
+def rejections_of(con, period: str) -> dict[str, list[dict[str, Any]]]:
+    """Each department's rejected rows of the period, from its latest loaded file (earlier versions
+    were replaced), with sheet, row, column and the reason in Chinese."""
+    if not {"raw.submission_rejections", "raw.submission_files"} <= _tables(con):
+        return {}
+    rows = _fetch(
+        con,
+        """
+        with latest as (
+            select file_id, department_code
+            from raw.submission_files
+            where period = ? and status in ('loaded', 'partially_loaded')
+            qualify row_number() over (partition by department_code order by version desc, received_at desc) = 1
+        )
+
+        select
+            latest.department_code,
+            rejections.sheet_name,
+            rejections.row_number,
+            rejections.column_name,
+            rejections.column_letter,
+            rejections.reason_zh
+        from raw.submission_rejections as rejections
+        inner join latest
+            on rejections.file_id = latest.file_id
+        order by latest.department_code, rejections.sheet_name, rejections.row_number, rejections.column_letter
+        """,
+        [period],
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["department_code"], []).append(r)
+    return out
+
+
+def chasing_of(
+    con, period: str, compliance: list[dict[str, Any]], rejections: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Per expected department: the indicators it leads and did not report this month (from the
+    monthly mart: no reported value in any row of the period), its late or missing months among the
+    last six, and its rejected rows (read with the quality results)."""
+    missing: dict[str, list[str]] = {}
+    for dept, name in con.execute(
+        """
+        select department_code, indicator_name_zh
+        from governance.fct_indicator_monthly
+        where period = ? and department_code is not null
+        group by department_code, indicator_id, indicator_name_zh
+        having count(reported_value) = 0
+        order by department_code, min(indicator_id)
+        """,
+        [period],
+    ).fetchall():
+        missing.setdefault(dept, []).append(name)
+    year, month = parse_period(period)
+    first = f"{year - (1 if month <= 5 else 0)}-{(month - 6) % 12 + 1:02d}"
+    history = {
+        dept: (int(n_bad), int(n))
+        for dept, n_bad, n in con.execute(
+            """
+            select department_code,
+                count(*) filter (where submission_status in ('late', 'missing')),
+                count(*)
+            from governance.fct_submission_compliance
+            where period between ? and ? and is_expected
+            group by department_code
+            """,
+            [first, period],
+        ).fetchall()
+    }
+    out = []
+    for c in compliance:
+        code = c["department_code"]
+        bad, months = history.get(code, (0, 0))
+        out.append(
+            {
+                **c,
+                "missing_indicators": missing.get(code, []),
+                "rejections": rejections.get(code, []),
+                "late_in_last_6": bad,
+                "months_in_last_6": months,
+            }
+        )
+    return out
 
 
 # --- marts ----------------------------------------------------------------------------------------
@@ -200,6 +337,8 @@ def progress_rows(con, period: str) -> list[ProgressRow]:
                 kind=r.get("kind") or "",
                 direction=r.get("direction") or "",
                 source_clause=r.get("task_source_clause") or r.get("indicator_source_clause") or "",
+                indicator_clause=r.get("indicator_source_clause") or "",
+                previous_status_code=r.get("previous_status_code"),
                 lead_department=r.get("lead_department_names_zh") or "",
                 co_departments=r.get("co_department_names_zh") or "",
                 target_2022=_num(r.get("target_2022_value")),
@@ -246,17 +385,14 @@ def series_of(con, indicator_ids: list[str], period: str) -> dict[str, tuple[tup
 
 
 def pick_headlines(progress: list[ProgressRow]) -> list[tuple[str, ProgressRow]]:
+    """The plan's 主要目标 (主方案 一(二)): every indicator whose own source clause cites it, in the
+    plan's order (the indicators' sort order), each once."""
     by_id: dict[str, ProgressRow] = {}
     for row in progress:
         by_id.setdefault(row.indicator_id, row)
-    picked = []
-    for key, ids, names in S.HEADLINES:
-        row = next((by_id[i] for i in ids if i in by_id), None)
-        if row is None:
-            row = next((r for r in by_id.values() if any(n in r.indicator_name for n in names)), None)
-        if row is not None:
-            picked.append((key, row))
-    return picked
+    goals = [r for r in by_id.values() if S.GOAL_CLAUSE in (r.indicator_clause or "")]
+    goals.sort(key=lambda r: (r.indicator_order, r.indicator_id))
+    return [(r.indicator_id, r) for r in goals]
 
 
 def headlines_of(con, progress: list[ProgressRow], period: str) -> list[Headline]:
@@ -367,21 +503,33 @@ def _local(value: Any, settings: Settings) -> Any:
 
 
 def projects_of(con, period: str) -> list[dict[str, Any]]:
+    """Every project's row of the period, with the month it last reported itself (its figures are
+    carried forward from then) and whether it is in the project library."""
     rows = _fetch(
         con,
         """
+        with last_reports as (
+            select project_code, max(period) filter (where is_reported) as last_reported_period
+            from governance.fct_project_investment
+            where period <= ?
+            group by project_code
+        )
+
         select
             projects.*,
+            last_reports.last_reported_period,
             departments.name_zh as department_name_zh,
             prefectures.name_zh as prefecture_name_zh
         from governance.fct_project_investment as projects
+        left join last_reports
+            on projects.project_code = last_reports.project_code
         left join governance.dim_department as departments
             on projects.department_code = departments.department_code
         left join governance.dim_prefecture as prefectures
             on projects.prefecture_code = prefectures.prefecture_code
         where projects.period = ?
         """,
-        [period],
+        [period, period],
     )
     return [
         {
@@ -389,17 +537,164 @@ def projects_of(con, period: str) -> list[dict[str, Any]]:
             "project_name": r.get("project_name"),
             "sector": r.get("sector"),
             "department_name": r.get("department_name_zh") or r.get("department_code"),
+            "prefecture_code": r.get("prefecture_code"),
             "prefecture_name": r.get("prefecture_name_zh") or r.get("prefecture_code"),
             "total_investment_yuan": _num(r.get("total_investment_yuan")),
             "completed_this_month_yuan": _num(r.get("completed_this_month_yuan")),
             "cumulative_completed_yuan": _num(r.get("cumulative_completed_yuan")),
             "completion_share": _num(r.get("completion_share")),
             "project_status": r.get("project_status"),
-            "is_carried_forward": r.get("is_carried_forward"),
-            "as_of_period": period,
+            "is_carried_forward": bool(r.get("is_carried_forward")),
+            "is_reported": bool(r.get("is_reported")),
+            "is_registered": r.get("is_registered") is not False,
+            "as_of_period": r.get("last_reported_period"),
         }
         for r in rows
     ]
+
+
+def _month_text(value: Any) -> str | None:
+    """A month as YYYY-MM (the marts keep some months as dates)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    return str(value)[:7]
+
+
+def rankings_of(con, period: str) -> list[dict[str, Any]]:
+    """Each prefecture's figure of the period for the indicators reported by 市(州), ranked (1 = best:
+    the largest, or the smallest for an at-most indicator such as PUE), with its share of the
+    province's figure and whether it was carried forward from an earlier month."""
+    rows = _fetch(
+        con,
+        """
+        select
+            monthly.indicator_id,
+            monthly.indicator_name_zh,
+            monthly.prefecture_code,
+            monthly.prefecture_name_zh,
+            monthly.prefecture_sort_order,
+            monthly.unit,
+            monthly.display_unit,
+            monthly.display_scale,
+            monthly.kind,
+            monthly.value,
+            monthly.mom_change,
+            monthly.is_carried_forward,
+            monthly.last_reported_month,
+            indicators.direction,
+            indicators.sort_order as indicator_sort_order,
+            province.value as province_value
+        from governance.fct_indicator_monthly as monthly
+        inner join governance.dim_indicator as indicators
+            on monthly.indicator_id = indicators.indicator_id
+        left join governance.fct_indicator_monthly as province
+            on monthly.indicator_id = province.indicator_id
+            and monthly.period = province.period
+            and province.is_province
+        where monthly.period = ?
+            and indicators.is_by_prefecture
+            and not monthly.is_province
+            and monthly.value is not null
+        """,
+        [period],
+    )
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        grouped.setdefault(r["indicator_id"], []).append(r)
+    out = []
+    for items in sorted(
+        grouped.values(), key=lambda v: (v[0]["indicator_sort_order"] or 0, v[0]["indicator_id"])
+    ):
+        lower_is_better = items[0].get("direction") == "at_most"
+        items.sort(
+            key=lambda r: (
+                (1 if lower_is_better else -1) * float(r["value"]),
+                r["prefecture_sort_order"] or 0,
+            )
+        )
+        for rank, r in enumerate(items, start=1):
+            province = _num(r.get("province_value"))
+            value = float(r["value"])
+            out.append(
+                {
+                    "indicator_id": r["indicator_id"],
+                    "indicator_name": r.get("indicator_name_zh") or r["indicator_id"],
+                    "prefecture_code": r["prefecture_code"],
+                    "prefecture_name": r.get("prefecture_name_zh") or r["prefecture_code"],
+                    "unit": r.get("unit") or "",
+                    "display_unit": r.get("display_unit") or "",
+                    "display_scale": _num(r.get("display_scale")) or 1.0,
+                    "kind": r.get("kind") or "",
+                    "rank": rank,
+                    "n": len(items),
+                    "value": value,
+                    "share": value / province if province and r.get("kind") != "ratio" else None,
+                    "mom_change": _num(r.get("mom_change")),
+                    "is_carried_forward": bool(r.get("is_carried_forward")),
+                    "last_reported_month": _month_text(r.get("last_reported_month")),
+                }
+            )
+    return out
+
+
+def investment_by_year(con, period: str) -> list[tuple[int, float, int]]:
+    """(year, investment completed in the year's months up to ``period``, projects reporting) — the
+    sum of the projects' monthly figures."""
+    return [
+        (int(y), float(v or 0.0), int(n))
+        for y, v, n in con.execute(
+            """
+            select
+                cast(left(period, 4) as integer) as year,
+                sum(completed_this_month_yuan),
+                count(distinct project_code) filter (where is_reported)
+            from governance.fct_project_investment
+            where period <= ?
+            group by 1
+            order by 1
+            """,
+            [period],
+        ).fetchall()
+    ]
+
+
+def reconciliation_warnings(con, period: str) -> list[str]:
+    """Each flagged gap between a department's figure and the public statistic, in words
+    (遵义市物联网连接数比公开统计低7.4%), for the leaders' pages; the check itself stays on the
+    technical sheet."""
+    if "governance.fct_reconciliation" not in _tables(con):
+        return []
+    rows = _fetch(
+        con,
+        """
+        select
+            reconciliation.indicator_name_zh,
+            reconciliation.prefecture_code,
+            prefectures.name_zh as prefecture_name_zh,
+            reconciliation.gap_share,
+            reconciliation.publisher
+        from governance.fct_reconciliation as reconciliation
+        left join governance.dim_prefecture as prefectures
+            on reconciliation.prefecture_code = prefectures.prefecture_code
+        where reconciliation.period = ? and reconciliation.is_flagged
+        order by abs(reconciliation.gap_share) desc, reconciliation.indicator_id, reconciliation.prefecture_code
+        """,
+        [period],
+    )
+    out = []
+    for r in rows:
+        share = _num(r.get("gap_share"))
+        if share is None:
+            continue
+        place = "全省" if r.get("prefecture_code") == "GZ" else (r.get("prefecture_name_zh") or "")
+        direction = "低" if share < 0 else "高"
+        source = f"{r['publisher']}公开统计" if r.get("publisher") else "公开统计"
+        out.append(
+            f"{place}{r.get('indicator_name_zh') or ''}（部门报送）比{source}{direction}{abs(share) * 100:.1f}%，请核实"
+        )
+    return out
 
 
 def revisions_of(con, period: str, settings: Settings) -> list[dict[str, Any]]:
@@ -507,7 +802,7 @@ def load_report_data(
 
     parse_period(period)
     snapshot_id, snapshot_at, _ = read_snapshot(settings)
-    summary, quality_rows, is_forced = quality_gate(settings, period, force)
+    summary, quality_rows, is_forced, synthetic, rejections = quality_gate(settings, period, force)
     try:
         with db.reader(settings, settings.published_warehouse) as con:
             missing = [t for t in REQUIRED if t not in _tables(con)]
@@ -528,8 +823,12 @@ def load_report_data(
             headlines = headlines_of(con, progress, period)
             inv_total, inv_as_of, inv_series, inv_basis = investment_of(con, progress, period)
             compliance, rates = compliance_of(con, period, settings)
+            chasing = chasing_of(con, period, compliance, rejections)
             projects = projects_of(con, period)
+            by_year = investment_by_year(con, period)
+            rankings = rankings_of(con, period)
             revisions = revisions_of(con, period, settings)
+            warnings = reconciliation_warnings(con, period)
             departments, previous, dept_projects = template_inputs(con, period)
             sector_names = dict(
                 con.execute("select distinct sector, sector_zh from governance.dim_indicator").fetchall()
@@ -551,7 +850,7 @@ def load_report_data(
     notes = []
     if inv_basis == "projects":
         notes.append("重点项目累计完成投资：本期未报该指标，按重大项目库各项目累计完成投资合计列示。")
-    return ReportData(
+    data = ReportData(
         period=period,
         snapshot_id=snapshot_id,
         snapshot_at=snapshot_at,
@@ -564,6 +863,7 @@ def load_report_data(
         investment_as_of=inv_as_of,
         investment_series=inv_series,
         investment_status=inv_status,
+        investment_basis=inv_basis,
         investment_completion=inv_row.completion
         if inv_basis == "indicator" and inv_row is not None
         else None,
@@ -575,7 +875,24 @@ def load_report_data(
         next_period=next_period(period),
         notes=notes,
         issued_on=issued_on,
+        synthetic_inputs=synthetic,
+        document_fields={
+            "org": settings.report_org,
+            "reviewer": settings.report_reviewer,
+            "issuer": settings.report_issuer,
+            "contact": settings.report_contact,
+        },
+        leader_warnings=warnings,
+        investment_by_year=by_year,
+        rankings=rankings,
+        chasing=chasing,
         template_departments=departments,
         previous_values=previous,
         projects_by_department=dept_projects,
     )
+    from exports.tables import investment_note
+
+    note = investment_note(data)
+    if note:
+        data.notes.append(note)
+    return data

@@ -176,6 +176,57 @@ def signed_format(unit: str | None, display_scale: float | None, kind: str | Non
     return f"+{base};-{base};{base}"
 
 
+def unit_text(unit: str | None) -> str:
+    """A unit as printed for people: nothing for a dimensionless figure (no 无量纲)."""
+    return "" if (unit or "") in DIMENSIONLESS else (unit or "")
+
+
+def change_format(
+    unit: str | None,
+    display_unit: str | None,
+    display_scale: float | None,
+    kind: str | None,
+    value: float | None = None,
+) -> str:
+    """A signed format for a change (``value`` in display units). A change that the figure's usual
+    decimals would print as 0.00 gets as many more as it needs, down to the base unit's own
+    precision (5G base stations in 万个: +0.0126, i.e. 126 个; at most 4 decimals)."""
+    if kind == "milestone":
+        return "+0;-0;0"
+    shown = decimals_for(display_unit, display_scale, kind)
+    scale = display_scale or 1.0
+    finest = decimals_for(unit, 1.0, kind) + (round(math.log10(scale)) if scale > 1 else 0)
+    if shown:  # a figure shown with decimals may need two more for a small change (0.04 个百分点)
+        finest = max(finest, shown + 2)
+    finest = max(shown, min(4, finest))
+    if value is None:
+        base = "#,##0" + ("." + "0" * shown + "#" * (finest - shown) if finest else "")
+        return f"+{base};-{base};0"
+    places = shown
+    while value and places < finest and round(abs(value), places) == 0:
+        places += 1
+    base = "#,##0" + ("." + "0" * places if places else "")
+    return f"+{base};-{base};0"
+
+
+def with_unit(number_format: str, unit: str | None) -> str:
+    """``number_format`` with the unit printed after the figure (64.5% , 57.00万架), so a table can
+    keep numbers as numbers without a unit column."""
+    text = unit_text(unit)
+    if not text or '"' in number_format.split(";")[0]:
+        return number_format
+    quoted = '"' + text.replace('"', "") + '"'
+    return ";".join(part if part == "0" else part + quoted for part in number_format.split(";"))
+
+
+def short_period(period: str | None) -> str:
+    """``"2024-06"`` -> ``"2024.6"`` (narrow columns of the printed table)."""
+    if not period:
+        return "—"
+    year, month = parse_period(period)
+    return f"{year}.{month}"
+
+
 def scaled(value: float | None, display_scale: float | None) -> float | None:
     """A base-unit value in its display unit (150000 架, scale 10000 -> 15.0 万架)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -26,7 +26,8 @@ class ProgressRow:
     display_scale: float = 1.0
     kind: str = "cumulative"
     direction: str = "at_least"
-    source_clause: str = ""
+    source_clause: str = ""  # the task's clause in the plan's numbering (主方案 二(一)1)
+    indicator_clause: str = ""  # every clause that sets the indicator's targets
     lead_department: str = ""
     co_departments: str = ""
     target_2022: float | None = None
@@ -41,6 +42,7 @@ class ProgressRow:
     status_label: str = "无数据"
     status_colour: str = "grey"
     change_since_last_month: float | None = None
+    previous_status_code: str | None = None
     r_value: float | None = None
     r_class: str | None = None
     task_order: int = 0
@@ -99,6 +101,7 @@ class Table:
     rows: tuple[Any, ...]
     note: str = ""
     freeze_columns: int = 0  # columns kept visible when scrolling right (besides the header rows)
+    printed: bool = True  # False: a sheet for the screen, left out of the PDF
 
 
 @dataclass
@@ -117,7 +120,8 @@ class ReportData:
     investment_as_of: str | None
     investment_series: tuple[tuple[str, float], ...] = ()
     investment_status: tuple[str, str, str] = ("no_data", "无数据", "grey")  # code, label, colour
-    investment_completion: float | None = None  # the progress method's completion (indicator basis only)
+    investment_completion: float | None = None
+    investment_basis: str = "none"  # indicator (the lead department's figure) | projects | none  # the progress method's completion (indicator basis only)
     compliance: list[dict[str, Any]] = field(default_factory=list)
     rates: dict[str, Any] = field(default_factory=dict)
     projects: list[dict[str, Any]] = field(default_factory=list)
@@ -127,10 +131,26 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     # The package's issue date (印发日期), given explicitly (``--issued-on``); None = not stated.
     issued_on: dt.date | None = None
+    # Why the inputs are synthetic (示例数据), in plain Chinese; empty when every input is real.
+    synthetic_inputs: tuple[str, ...] = ()
+    # 编制单位 / 审核 / 签发 / 联系人 from the settings (keys org, reviewer, issuer, contact).
+    document_fields: dict[str, str] = field(default_factory=dict)
+    # Warnings for the leaders' pages, each naming its figure in words (from the quality results).
+    leader_warnings: list[str] = field(default_factory=list)
+    # (year, investment completed in the year up to the period, projects reporting), yuan.
+    investment_by_year: list[tuple[int, float, int]] = field(default_factory=list)
+    # Prefectures ranked per indicator reported by 市(州) (exports.data.rankings_of).
+    rankings: list[dict[str, Any]] = field(default_factory=list)
+    # Per expected department: compliance plus missing indicators, rejected rows, lateness history.
+    chasing: list[dict[str, Any]] = field(default_factory=list)
     # Inputs of next period's department templates (ingestion.submissions.template.write_template):
     template_departments: list[str] = field(default_factory=list)
     previous_values: dict[tuple[str, str], float] = field(default_factory=dict)
     projects_by_department: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def is_synthetic(self) -> bool:
+        return bool(self.synthetic_inputs)
 
     @property
     def sectors(self) -> list[str]:

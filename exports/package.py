@@ -93,6 +93,10 @@ def build_manifest(
         "snapshot_id": data.snapshot_id,
         "is_forced": data.is_forced,
         "force_requested": force_requested,
+        "is_synthetic": data.is_synthetic,
+        "synthetic_label": S.SYNTHETIC_LABEL if data.is_synthetic else None,
+        "synthetic_inputs": list(data.synthetic_inputs),
+        "issued_on": data.issued_on.isoformat() if data.issued_on else None,
         "quality": {
             "run_id": q.run_id,
             "checked_at": q.checked_at.isoformat() if q.checked_at else None,
@@ -193,7 +197,8 @@ def write_package(
             summary = status_summary(data)
             files: list[dict[str, Any]] = []
             xlsx = tmp / S.WORKBOOK_NAME.format(period=data.period)
-            xlsx.write_bytes(render_workbook(data, all_tables(data), summary))
+            tables = all_tables(data)
+            xlsx.write_bytes(render_workbook(data, tables, summary))
             files.append(file_entry(tmp, xlsx, "workbook"))
             page = tmp / S.BRIEFING_NAME.format(period=data.period)
             page.write_bytes(render_briefing(data).encode("utf-8"))
@@ -206,7 +211,14 @@ def write_package(
                     path.write_bytes(H.normalize_zip(path.read_bytes(), stamp))
                     files.append(file_entry(tmp, path, "template", department_code=code))
             if make_pdf:
-                pdf = convert_to_pdf(xlsx, tmp, stamp=H.package_timestamp(data), mode=settings.report_pdf)
+                # The PDF prints the sheets meant for paper (sector sheets, details, the project list
+                # and the technical quality sheet stay on the screen): a copy without them.
+                with tempfile.TemporaryDirectory(prefix=f"{S.TMP_PREFIX}print-", dir=exports) as printing:
+                    printable = Path(printing) / xlsx.name
+                    printable.write_bytes(render_workbook(data, tables, summary, printed_only=True))
+                    pdf = convert_to_pdf(
+                        printable, tmp, stamp=H.package_timestamp(data), mode=settings.report_pdf
+                    )
                 if pdf.status == "created" and pdf.path:
                     files.append(file_entry(tmp, tmp / pdf.path, "pdf"))
             else:

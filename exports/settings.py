@@ -22,9 +22,13 @@ MANIFEST_VERSION = 1
 WORKBOOK_TITLE = "贵州省新型基础设施建设三年行动方案 责任分解表进展"
 SHEET_COVER = "总览"
 SHEET_RESPONSIBILITY = "责任分解表"
+SHEET_DETAIL = "责任分解表（明细）"
 SHEET_COMPLIANCE = "报送情况"
 SHEET_INVESTMENT = "重大项目投资"
-SHEET_QUALITY = "数据质量"
+SHEET_INVESTMENT_CHECK = "投资核对"
+SHEET_RANKINGS = "市(州)排名"
+SHEET_CHASING = "催报清单"
+SHEET_QUALITY = "数据质量（技术）"
 SHEET_REVISIONS = "修订说明"
 # Rows of every table sheet: 1 title, 2 data cut-off, 3 header, data from 4.
 TITLE_ROW = 1
@@ -33,12 +37,29 @@ HEADER_ROW = 3
 FIRST_DATA_ROW = 4
 MAX_COLUMN_WIDTH = 48
 MIN_COLUMN_WIDTH = 6
-FONT_NAME = "等线"
+# Fonts every Windows, WPS and 信创 (UOS, Kylin) desktop has: 宋体 for the body, 黑体 for headings;
+# charset 134 (GB2312) lets Excel/WPS/LibreOffice substitute another Chinese font when one is missing.
+FONT_NAME = "宋体"
+HEADING_FONT_NAME = "黑体"
+FONT_CHARSET = 134
+BODY_SIZE = 10  # pt; printed sheets are sized so that the page scale keeps it at 9 pt or more
+# Printed sheets: A4 landscape, 0.4" sides (784 pt of paper width). LibreOffice prints one Excel
+# width unit of this workbook as about 7.8 pt (measured: 139 units fitted at 72 %), so the columns of
+# a printed table add up to at most this many units: fitting to the page width then keeps the
+# 10 pt body at 9.3 pt or more (docs/report.md).
+PRINT_MAX_WIDTH_UNITS = 108
+
+# --- synthetic data (docs/report.md) ----------------------------------------------------------------
+SYNTHETIC_LABEL = "示例数据（合成数据，非官方统计）"
+# The demo generator's manifest under NEWINFRA_HOME: the sha256 of every file it wrote.
+DEMO_MANIFEST = "demo/demo_manifest.json"
 
 # --- status --------------------------------------------------------------------------------------
 # DESIGN.md "Progress": code -> label, colour group. The label in the mart wins when present;
 # these are the fallback and the order of every summary.
 STATUS_ORDER = ("achieved", "on_track", "at_risk", "behind", "overdue", "no_data")
+# Better to worse, for the month-on-month arrow (no_data is neither better nor worse).
+TREND_ORDER = ("achieved", "on_track", "at_risk", "behind", "overdue")
 # The briefing lists each sector's indicators needing attention first.
 ATTENTION_ORDER = ("overdue", "behind", "at_risk", "no_data", "on_track", "achieved")
 STATUS_LABELS = {
@@ -106,16 +127,10 @@ SECTOR_NAMES_ZH = {  # the same labels as dbt's sector_label_zh macro
 # Task ids: M-GOAL, M-01.., A3-GOAL, A3-01.. (main plan, then 附件3-6), in the plan's order.
 PLAN_PART_ORDER = ("M", "A3", "A4", "A5", "A6")
 
-# --- headline figures (总览 and the briefing's trend charts) --------------------------------------
-# Matched against indicator ids first, then against the Chinese name (first hit wins), so a renamed
-# id in the seeds does not silently drop a headline figure.
-HEADLINES = (
-    ("racks", ("dc_standard_racks",), ("标准机架数",)),
-    ("bs5g", ("g5_base_stations",), ("5G基站",)),
-    ("iot", ("iot_connections",), ("物联网连接数",)),
-    ("reservoir", ("reservoir_monitoring_stations",), ("小型水库",)),
-    ("telemedicine", ("telemedicine_person_times",), ("远程医疗",)),
-)
+# --- headline figures (总览 and the briefing's cards) ------------------------------------------------
+# Exactly the plan's 主要目标: the indicators whose source clause cites 主方案 一(二), in the plan's
+# order (the seeds' sort order follows the plan text).
+GOAL_CLAUSE = "主方案 一(二)"
 # The plan's investment goal is an indicator of its own (sector overall); when the marts hold no
 # value for it, the package falls back to the sum of the major projects' cumulative investment.
 INVESTMENT_INDICATOR = "key_project_investment"

@@ -7,6 +7,7 @@ quality -> report.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import socket
 
@@ -41,7 +42,7 @@ def _row(task, ind, name, sector, status, colour, label, **kw) -> ProgressRow:
     )
 
 
-def make_report_data(period: str = "2024-06", *, forced: bool = False) -> ReportData:
+def make_report_data(period: str = "2024-06", *, forced: bool = False, synthetic: bool = False) -> ReportData:
     progress = [
         _row(
             "M-01",
@@ -69,6 +70,8 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False) -> Report
             r_value=1.02,
             r_class="substantial",
             source_clause="主方案 二(一)1",
+            indicator_clause="主方案 一(二); 主方案 二(一)1",
+            previous_status_code="at_risk",
         ),
         _row(
             "M-01",
@@ -201,6 +204,12 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False) -> Report
             time_elapsed=0.75,
         ),
     ]
+    # the same indicator under a second task (the plan's 主要目标): one row in the main table
+    progress.append(
+        dataclasses.replace(
+            progress[0], task_id="M-GOAL", task_name="主要目标", source_clause="主方案 一(二)"
+        )
+    )
     headlines = [
         Headline(
             "racks",
@@ -234,7 +243,7 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False) -> Report
             "grey",
         ),
     ]
-    return ReportData(
+    data = ReportData(
         period=period,
         snapshot_id="snap-20240706T010203Z-abc123",
         snapshot_at=dt.datetime(2024, 7, 6, 1, 2, 3),
@@ -249,6 +258,7 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False) -> Report
         ),
         progress=progress,
         headlines=headlines,
+        synthetic_inputs=("488 份部门报送文件由演示数据生成器合成",) if synthetic else (),
         sector_names={"compute": "算力枢纽", "broadband": "通信网络"},
         investment_total_yuan=812.5e8,
         investment_as_of=period,
@@ -321,8 +331,70 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False) -> Report
                 "completion_share": 88 / 120,
                 "project_status": "under_construction",
                 "as_of_period": period,
+                "is_reported": True,
+                "is_registered": True,
+            },
+            {
+                "project_code": "P-002",
+                "project_name": "贵阳智慧交通一期",
+                "sector": "transport",
+                "department_name": "省交通运输厅",
+                "prefecture_name": "贵阳市",
+                "total_investment_yuan": 50e8,
+                "completed_this_month_yuan": None,
+                "cumulative_completed_yuan": 20e8,
+                "completion_share": 0.4,
+                "project_status": "under_construction",
+                "as_of_period": "2024-03",
+                "is_reported": False,
+                "is_registered": True,
+            },
+            {
+                "project_code": "X-9",
+                "project_name": "库外项目",
+                "sector": "compute",
+                "department_name": "省大数据局",
+                "prefecture_name": "贵阳市",
+                "total_investment_yuan": None,
+                "completed_this_month_yuan": 0.5e8,
+                "cumulative_completed_yuan": 2.5e8,
+                "completion_share": None,
+                "project_status": "under_construction",
+                "as_of_period": period,
+                "is_reported": True,
+                "is_registered": False,
             },
         ],
+        rankings=[
+            {
+                "indicator_id": "g5_base_stations",
+                "indicator_name": "累计建成5G基站数",
+                "prefecture_code": code,
+                "prefecture_name": name,
+                "unit": "个",
+                "display_unit": "万个",
+                "display_scale": 10000.0,
+                "kind": "cumulative",
+                "rank": rank,
+                "n": 4,
+                "value": value,
+                "share": value / 118000.0,
+                "mom_change": change,
+                "is_carried_forward": carried,
+                "last_reported_month": "2024-05" if carried else period,
+            }
+            for rank, (code, name, value, change, carried) in enumerate(
+                (
+                    ("GY", "贵阳市", 42000.0, 300.0, False),
+                    ("ZY", "遵义市", 25000.0, 0.0, True),
+                    ("BJ", "毕节市", 18000.0, 120.0, False),
+                    ("AS", "安顺市", 9000.0, 35.0, False),
+                ),
+                start=1,
+            )
+        ],  # fmt: skip
+        investment_basis="indicator",
+        investment_by_year=[(2023, 60e8, 2), (2024, 30e8, 3)],
         quality_rows=[
             {
                 "outcome": "warned",
@@ -353,3 +425,16 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False) -> Report
         ],
         next_period="2024-07",
     )
+    # 催报: the on-time department left out an indicator and had a row rejected; the others as reported
+    extra = {
+        "BDB": (["算力枢纽节点数据中心平均PUE值"], [{"sheet_name": "指标", "row_number": 12, "column_letter": "E",
+                                              "reason_zh": "数值不是数字"}], 0),
+        "CA": ([], [], 3),
+        "HEALTH": (["全省远程医疗服务总量(累计)"], [], 2),
+    }  # fmt: skip
+    data.chasing = [
+        {**c, "missing_indicators": extra[c["department_code"]][0], "rejections": extra[c["department_code"]][1],
+         "late_in_last_6": extra[c["department_code"]][2], "months_in_last_6": 6}
+        for c in data.compliance
+    ]  # fmt: skip
+    return data

@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 
 from report_fixtures import MALICIOUS, make_report_data
 
-from exports import settings as S
 from exports.briefing import line_chart, progress_bar, render_briefing
 
 
@@ -32,24 +31,51 @@ def _parse(page: str) -> _Collector:
     return c
 
 
-def test_every_indicator_with_its_status(report_data):
+def test_conclusion_first_then_goals_exceptions_reporting(report_data):
     page = render_briefing(report_data)
     parsed = _parse(page)
-    blocks = {a["data-indicator"]: a["data-status"] for t, a in parsed.tags if "data-indicator" in a}
-    assert blocks == {r.indicator_id: r.status_code for r in report_data.progress}
     text = "".join(parsed.text)
-    for row in report_data.progress:
-        assert row.indicator_name in text
-    for label in S.STATUS_LABELS.values():
-        assert label in text
-    # one progress bar per indicator, with the time-elapsed tick where known
-    assert page.count('class="bar"') >= len(report_data.progress)
+    order = [
+        text.index(h)
+        for h in ("一、总体情况", "二、主要目标", "三、需关注的指标", "四、市(州)排名", "五、报送情况")
+    ]
+    assert order == sorted(order)
+    # 总体情况 from the data (fixture: 7 indicators, 1 已完成; 滞后 5G, 逾期 gas grid, 存在风险 PUE)
+    overall = re.search(r'id="overall"><p>([^<]+)</p>', page).group(1)
+    assert overall.startswith("截至2024年6月，方案 7 项指标中已完成 1 项")
+    assert "主要差距：" in overall and "本期未报送：" in overall
+    # the exceptions: exactly the indicators not achieved and needing attention, nothing else
+    listed = {a["data-indicator"]: a["data-status"] for t, a in parsed.tags if "data-indicator" in a}
+    expected = {
+        r.indicator_id: r.status_code
+        for r in report_data.progress
+        if r.status_code in ("overdue", "behind", "at_risk")
+    }
+    assert listed == expected and len(listed) == 3
+    # no technical text for leaders: no snapshot id
+    assert "snap-" not in page
+
+
+def test_synthetic_is_the_first_line_and_real_data_says_nothing():
+    page = render_briefing(make_report_data(synthetic=True))
+    body = page[page.index("<body>") + len("<body>") :]
+    assert body.lstrip().startswith('<p class="synthetic" id="synthetic">示例数据（合成数据，非官方统计）')
+    assert "【示例数据】" in page[: page.index("</title>")]
+    assert "示例数据" not in render_briefing(make_report_data())
 
 
 def test_text_is_escaped(report_data):
-    page = render_briefing(report_data)
+    import dataclasses
+
+    data = dataclasses.replace(
+        report_data,
+        progress=[
+            dataclasses.replace(r, status_code="behind", status_colour="red") for r in report_data.progress
+        ],
+    )
+    page = render_briefing(data)
     assert "<script>" not in page
-    assert html.escape("<script>alert(1)</script>") in page
+    assert "alert(1)" not in page  # a check's message is technical: on the workbook's technical sheet only
     assert html.escape(MALICIOUS) in page
 
 
@@ -101,5 +127,15 @@ def test_line_chart_keeps_every_point_inside_the_plot():
     svg = line_chart(series, unit="万个", scale=10000, kind="cumulative", target=160000.0, height=180)
     points = re.search(r'points="([^"]+)"', svg).group(1).split()
     ys = [float(p.split(",")[1]) for p in points]
-    assert all(12 - 1e-6 <= y <= 180 - 24 + 1e-6 for y in ys), ys
+    assert all(22 - 1e-6 <= y <= 180 - 24 + 1e-6 for y in ys), ys
+    # the target's label sits above the plot, clear of every point
+    label_y = float(re.search(r'class="target-label" x="[\d.]+" y="([\d.]+)"', svg).group(1))
+    assert label_y < 22 - 4
     assert len(set(ys)) == 3
+
+
+def test_rankings_top_three_and_last_with_carried_figures(report_data):
+    page = render_briefing(report_data)
+    line = re.search(r'<li data-ranking="g5_base_stations">(.*?)</li>', page).group(1)
+    assert "前三 贵阳市 4.20万个、遵义市 2.50万个（沿用上期）、毕节市 1.80万个" in line
+    assert "末位 安顺市 0.90万个" in line

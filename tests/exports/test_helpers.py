@@ -148,3 +148,19 @@ def test_normalize_zip_removes_dates_and_keeps_content():
         assert z.namelist() == list(entries)
         assert {i.date_time for i in z.infolist()} == {(2024, 6, 30, 0, 0, 0)}
         assert z.read("xl/workbook.xml") == entries["xl/workbook.xml"]
+
+
+def test_change_format_shows_small_changes_without_printing_zero():
+    from exports.helpers import change_format, with_unit
+
+    # 5G base stations (个, shown in 万个): 13 个 = 0.0013 万个 prints +0.001, not +0.00
+    assert change_format("个", "万个", 10000, "cumulative", 0.0013) == "+#,##0.000;-#,##0.000;0"
+    assert change_format("个", "万个", 10000, "cumulative", 0.0001) == "+#,##0.0000;-#,##0.0000;0"
+    assert change_format("个", "万个", 10000, "cumulative", 1.82) == "+#,##0.00;-#,##0.00;0"
+    # whole counts shown as they are: no decimals at all
+    assert change_format("个", "个", 1, "cumulative", 2) == "+#,##0;-#,##0;0"
+    # a percentage: one decimal; a 0.04-point change gets two
+    assert change_format("%", "%", 1, "ratio", 0.04) == "+#,##0.00;-#,##0.00;0"
+    assert change_format("%", "%", 1, "ratio", 1.5) == "+#,##0.0;-#,##0.0;0"
+    assert with_unit("+#,##0.00;-#,##0.00;0", "万架") == '+#,##0.00"万架";-#,##0.00"万架";0'
+    assert with_unit("#,##0.00", "无量纲") == "#,##0.00"

@@ -82,3 +82,55 @@ def test_the_pdf_is_byte_identical_across_builds(printed):
     assert second.manifest_sha256 == first.manifest_sha256
     pdf = snapshot[first.pdf["path"]]
     assert b"/CreationDate(D:20240630000000" in pdf  # the period's last day, not the clock
+
+
+def _page_texts(path: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    )
+    return text.stdout.split("\f")[:-1]
+
+
+def test_printed_pages_type_size_and_footers(printed):
+    _, first, _, _ = printed
+    pdf = _pdf(first)
+    pages = pdf_pages(pdf)
+    assert 3 <= pages <= 12, pages
+    words = pdf_words(pdf)
+    assert words
+    smallest = min(h for _, h, _ in words) / BOX_PER_POINT
+    assert smallest >= 8.8, (smallest, sorted(words, key=lambda w: w[1])[:5])
+    texts = _page_texts(pdf)
+    assert len(texts) == pages
+    for i, text in enumerate(texts, start=1):
+        assert f"第{i}页" in text and f"共{pages}页" in text, i  # the footer is on the paper
+        assert "报送期 2024年6月" in text, i
+        assert "示例数据" not in text, i  # the fixture's inputs are real
+    joined = "\n".join(texts)
+    # the sector sheets, the detail columns, the project list and the technical sheet stay on screen
+    assert "算力与数据中心 进展情况" not in joined and "责任分解表明细" not in joined
+    assert "数据质量检查（技术" not in joined and "重大项目投资完成情况" not in joined
+    assert "责任分解表 进展情况" in joined and "各成员单位报送情况" in joined
+
+
+def test_synthetic_inputs_print_on_every_page(pipeline_home, tmp_path_factory):
+    """A package whose inputs include the demo generator's files says 示例数据 on every page."""
+    import json
+
+    import duckdb
+
+    settings = _home_copy(pipeline_home, tmp_path_factory.mktemp("printed_synthetic") / "home")
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        sha = con.execute(
+            "select coalesce(content_sha256, file_id) from raw.submission_files limit 1"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    (settings.home / "demo").mkdir(exist_ok=True)
+    (settings.home / "demo" / "demo_manifest.json").write_text(
+        json.dumps({"synthetic": True, "files": [{"sha256": sha}]}), encoding="utf-8"
+    )
+    result = build_package(settings, PERIOD)
+    texts = _page_texts(_pdf(result))
+    assert texts and all("示例数据（合成数据，非官方统计）" in t for t in texts)
