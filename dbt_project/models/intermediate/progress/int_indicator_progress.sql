@@ -52,7 +52,7 @@ final as (
     select
         chosen.indicator_id,
         {{ month_to_period('chosen.period_month') }} as period,
-        chosen.* exclude (indicator_id, configured_baseline_value, configured_baseline_month),  -- noqa: RF02
+        chosen.* exclude (indicator_id),  -- noqa: RF02
         {{ month_to_period('chosen.baseline_month') }} as baseline_period,
         {{ month_to_period('chosen.actual_month') }} as actual_period,
         chosen.data_age_months as months_since_actual,

@@ -1,8 +1,7 @@
 {#-
     Step 2 of the progress method (docs/progress-method.md): every target x as-of month (from the
     plan's first month to the end of the calendar), measured: the latest figure A and its age, the
-    baseline B, time elapsed to the report period, 完成率 and 基期以来进度, whether the target is met,
-    and the figure 12 months earlier that the projection's trend starts from.
+    target met or not, and the figure the projection's trend starts from (12 months earlier).
 -#}
 {%- set plan_start = var('plan_start_month') -%}
 
@@ -30,21 +29,6 @@ series as (
 calendar as (
 
     select * from {{ ref('int_calendar_months') }}
-
-),
-
-observed as (
-
-    {#- the plan's baseline: the latest figure at or before the plan's first month (else missing) -#}
-    select
-        indicator_id,
-        arg_max(reported_value, period_month) filter (where period_month <= {{ month_literal(plan_start) }})
-            as observed_baseline_value,
-        max(period_month) filter (where period_month <= {{ month_literal(plan_start) }})
-            as observed_baseline_month
-
-    from series
-    group by indicator_id
 
 ),
 
@@ -83,19 +67,12 @@ running as (
 based as (
 
     select
-        running.* exclude (is_as_of_month),  -- noqa: RF02
-        coalesce(running.configured_baseline_value, observed.observed_baseline_value) as baseline_value,
-        coalesce(running.configured_baseline_month, observed.observed_baseline_month) as baseline_month,
-        case
-            when running.configured_baseline_month is not null then 'configured'
-            when observed.observed_baseline_month is not null then 'first_observation'
-        end as baseline_source,
+        running.* exclude (is_as_of_month),  -- noqa: RF02, RF03
         datediff('month', running.actual_month, running.period_month) as data_age_months,
         {{ at_least_tol('running.actual_value', 'running.target_value') }} as meets_at_least,
         {{ at_most_tol('running.actual_value', 'running.target_value') }} as meets_at_most
 
     from running
-    left join observed on running.indicator_id = observed.indicator_id
     where running.is_as_of_month
 
 ),

@@ -1,7 +1,8 @@
 {#-
     Step 1 of the progress method (docs/progress-method.md): one row per indicator x target year,
     with what the later steps need to judge it: direction, deadline (December of the target year),
-    the configured baseline if any (var indicator_baselines) and the projection method.
+    the baseline B (configured in var indicator_baselines, else the latest figure at or before the
+    plan's first month, else none) and the projection method.
 -#}
 {%- set baselines = var('indicator_baselines', {}) or {} -%}
 {%- set cagr_indicators = var('projection_cagr_indicators', []) or [] -%}
@@ -19,6 +20,18 @@ indicators as (
 targets as (
 
     select * from {{ ref('indicator_targets') }}
+
+),
+
+observed as (
+
+    select
+        indicator_id,
+        arg_max(reported_value, period_month) as observed_baseline_value,
+        max(period_month) as observed_baseline_month
+    from {{ ref('int_indicator_values_province') }}
+    where reported_value is not null and period_month <= {{ month_literal(var('plan_start_month')) }}
+    group by indicator_id
 
 ),
 
@@ -70,8 +83,12 @@ final as (
         targets.qualifier as target_qualifier,
         per_indicator.target_2022_value,
         per_indicator.target_2024_value,
-        configured_baselines.baseline_value as configured_baseline_value,
-        configured_baselines.baseline_month as configured_baseline_month,
+        coalesce(configured_baselines.baseline_value, observed.observed_baseline_value) as baseline_value,
+        coalesce(configured_baselines.baseline_month, observed.observed_baseline_month) as baseline_month,
+        case
+            when configured_baselines.indicator_id is not null then 'configured'
+            when observed.indicator_id is not null then 'first_observation'
+        end as baseline_source,
         indicators.direction = 'done' or indicators.kind = 'milestone' as is_milestone,
         make_date(targets.target_year, 12, 1) as target_deadline_month,
         targets.target_year = per_indicator.last_target_year as is_last_target,
@@ -94,6 +111,8 @@ final as (
         on targets.indicator_id = per_indicator.indicator_id
     left join configured_baselines
         on targets.indicator_id = configured_baselines.indicator_id
+    left join observed
+        on targets.indicator_id = observed.indicator_id
 
 )
 
