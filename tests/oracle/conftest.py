@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import reference  # noqa: E402
+import oracle_reference as reference  # noqa: E402
 
 from newinfra.settings import PROJECT_ROOT  # noqa: E402
 

@@ -1,14 +1,14 @@
 """Every published figure the oracle recomputes, and the published numeric columns it does not, with
 the reason (the meta test in test_oracle_coverage.py holds the lists against the analysts' copy).
 
-Each Oracle's SQL reads only the oracle's own tables (``ref``, see reference.py), the raw tables
+Each Oracle's SQL reads only the oracle's own tables (``ref``, see oracle_reference.py), the raw tables
 (``wh.raw``, ``wh.ops``) and the plan's seeds (``wh.plan``); never a model.
 """
 
 from __future__ import annotations
 
-from compare import Oracle
-from reference import LOCAL_UTC_OFFSET_HOURS, ON_TIME_DAYS, RECONCILIATION_THRESHOLD
+from oracle_compare import Oracle
+from oracle_reference import LOCAL_UTC_OFFSET_HOURS, ON_TIME_DAYS, RECONCILIATION_THRESHOLD
 
 MONTHLY_COLUMNS = (
     "period_year",
@@ -618,6 +618,8 @@ EXEMPT: dict[str, str] = {}
 
 # The progress method's columns: issue 14 rewrites them; the oracle follows once it lands.
 PENDING_REASON = "issue 14 rewrites this column; oracle follows it"
+# The method's columns as issue 14 names them now and as it named them before (the list is replaced
+# when the oracle follows the new method, so a name it no longer publishes does no harm here).
 _METHOD_COLUMNS = (
     "baseline_value",
     "baseline_display",
@@ -626,20 +628,34 @@ _METHOD_COLUMNS = (
     "change_since_last_month_display",
     "time_elapsed",
     "completion",
+    "completion_rate",
+    "progress_since_baseline",
     "status_sort_order",
     "growth_ratio",
+    "months_observed",
+    "months_required",
+    "cagr_observed",
+    "cagr_required",
+    "data_age_months",
+    "months_to_deadline",
+    "observed_monthly_change",
+    "observed_monthly_change_display",
+    "required_monthly_change",
+    "required_monthly_change_display",
+    "projected_value",
+    "projected_display",
+    "sort_order",
+)
+_PROGRESS_TABLES = (
+    "governance.fct_indicator_progress",
+    "governance.rpt_responsibility_table",
+    "governance.fct_target_assessment",
+    "governance.dim_progress_method",
+    *(f"{s}.fct_{s}_progress" for s in SECTORS_WITH_PROGRESS),
 )
 PENDING_PROGRESS_METHOD: dict[str, str] = {
-    f"{table}.{column}": PENDING_REASON
-    for table in (
-        "governance.fct_indicator_progress",
-        *(f"{s}.fct_{s}_progress" for s in SECTORS_WITH_PROGRESS),
-    )
-    for column in (*_METHOD_COLUMNS, "months_observed", "months_required", "cagr_observed", "cagr_required")
+    f"{table}.{column}": PENDING_REASON for table in _PROGRESS_TABLES for column in _METHOD_COLUMNS
 }
-PENDING_PROGRESS_METHOD.update(
-    {f"governance.rpt_responsibility_table.{column}": PENDING_REASON for column in _METHOD_COLUMNS}
-)
 PENDING_PROGRESS_METHOD.update(
     {
         "health.fct_health_telemedicine.province_completion": PENDING_REASON,
@@ -829,6 +845,57 @@ ORACLES.append(
 EXEMPT["governance.fct_submission_rejections.row_number"] = (
     "the rejected row's line number in the department's sheet, copied from raw: an address, not a figure"
 )
-EXEMPT["governance.fct_revisions_after_publication.row_number"] = (
-    "the revised row's line number in the department's sheet, copied from raw: an address, not a figure"
+
+ORACLES.append(
+    Oracle(
+        "governance.fct_public_source_health",
+        ("source_name",),
+        """
+        -- sources fetched at least once (a declared source never fetched has no raw rows to recompute from)
+        with fetches as (
+            select
+                source_name,
+                count(*) as n_fetches,
+                max(fetched_at) filter (where status in ('loaded', 'unchanged', 'not_modified')) as last_success_at
+            from wh.raw.public_fetches
+            group by source_name
+        ),
+        figures as (
+            select source_name, count(distinct (indicator_id, prefecture_code, period)) as n_figures,
+                max(cast(period || '-01' as date)) as newest_period_month
+            from wh.raw.public_observations
+            group by source_name
+        )
+        select
+            f.source_name, f.n_fetches,
+            (select count(*) from wh.raw.public_fetches as x
+             where x.source_name = f.source_name and x.status = 'failed'
+               and (f.last_success_at is null or x.fetched_at > f.last_success_at)) as n_failures_since_success,
+            coalesce(g.n_figures, 0) as n_figures,
+            datediff('month', g.newest_period_month, (select max(period_month) from ref.months)) as months_behind
+        from fetches as f left join figures as g using (source_name)
+        """,
+        ("n_fetches", "n_failures_since_success", "n_figures", "months_behind"),
+        where="source_name in (select source_name from wh.raw.public_fetches)",
+        note="fetched sources",
+    )
+)
+EXEMPT["governance.fct_public_source_health.max_age_months"] = (
+    "copied from the source's declaration in sources.yml (default monthly 2, yearly 24): configuration, not derived"
+)
+
+ORACLES.append(
+    Oracle(
+        "governance.fct_target_assessment",
+        ("indicator_id", "target_year", "period"),
+        f"""
+        with progress as ({PROGRESS_SQL}),
+        targets as (select indicator_id, target_year, target_value from wh.plan.indicator_targets)
+        select
+            t.indicator_id, t.target_year, p.period, t.target_value, p.indicator_sort_order,
+            p.actual_value, p.actual_display
+        from targets as t join progress as p using (indicator_id)
+        """,
+        ("target_value", "indicator_sort_order", "actual_value", "actual_display"),
+    )
 )

@@ -4,7 +4,7 @@ equals the analysts' copy in every row (docs/analysts_figures.md)."""
 from __future__ import annotations
 
 import pytest
-from compare import column_types, mismatches
+from oracle_compare import column_types, mismatches
 from oracles import ORACLES
 
 
@@ -19,7 +19,7 @@ def test_published_figures_equal_the_oracle(oracle_con, oracle):
 def test_the_oracle_uses_the_project_settings():
     """The oracle's constants are the dbt vars it was written for (a change must be read, not missed)."""
     import yaml
-    from reference import LOCAL_UTC_OFFSET_HOURS, ON_TIME_DAYS, PLAN_START, RATIO_CARRY_MONTHS
+    from oracle_reference import LOCAL_UTC_OFFSET_HOURS, ON_TIME_DAYS, PLAN_START, RATIO_CARRY_MONTHS
 
     from newinfra.settings import DBT_PROJECT_DIR
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from compare import is_numeric
+from oracle_compare import is_numeric
 from oracles import EXEMPT, EXEMPT_SCHEMAS, ORACLES, PENDING_PROGRESS_METHOD
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,8 @@ def published_numeric_columns(con) -> set[str]:
 
 
 def covered() -> set[str]:
-    return {f"{o.table}.{c}" for o in ORACLES for c in o.columns}
+    """Columns recomputed, and key columns (matched exactly, row by row)."""
+    return {f"{o.table}.{c}" for o in ORACLES for c in (*o.keys, *o.columns)}
 
 
 def test_every_published_numeric_column_has_an_oracle_or_a_reason(oracle_con):
@@ -38,6 +39,8 @@ def test_exemptions_give_a_reason_and_name_published_columns(oracle_con):
     published = published_numeric_columns(oracle_con)
     for name, reason in {**EXEMPT, **PENDING_PROGRESS_METHOD}.items():
         assert len(reason) > 20, f"{name}: a reason, not a word"
+    # PENDING_PROGRESS_METHOD names the method's columns old and new while issue 14 lands (oracles.py)
+    for name in EXEMPT:
         assert name in published, f"{name} is exempted but not published (stale entry)"
     assert not (set(EXEMPT) & covered()), "a column both exempted and covered"
     assert not (set(PENDING_PROGRESS_METHOD) & covered())
