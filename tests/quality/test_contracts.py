@@ -484,7 +484,9 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         "duplicate": [dup(REC)],
         "gap_consistent": [upd(REC, "gap = gap + 100 + abs(public_value)", "department_value is not null")],
         "comparison_basis.invalid": [upd(REC, "comparison_basis = 'other'")],
-        "like_with_like": [upd(REC, "compared_public_value = public_value + 1", "comparison_basis = 'same_month'")],
+        "like_with_like": [
+            upd(REC, "compared_public_value = public_value + 1", "comparison_basis = 'same_month'")
+        ],
         "known_to_plan": [upd(REC, "prefecture_code = 'XX'")],
         "gap_within_threshold": (
             [
