@@ -46,6 +46,7 @@ from demo.scenario import (
 from ingestion.common.numbers import MONEY_SCALE
 from ingestion.common.sectors import SECTOR_LABELS_ZH
 from ingestion.submissions import constants
+from newinfra.atomic import write_bytes
 from newinfra.errors import UserInputError
 from newinfra.periods import add_months, due_date, month_index, parse_period, period_range
 from newinfra.plan import Plan, load_plan
@@ -125,10 +126,7 @@ def sha256_bytes(data: bytes) -> str:
 
 def _write_bytes(path: Path, data: bytes, mtime: dt.datetime | None) -> None:
     """Write atomically (temp file + rename), then set the mtime."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_bytes(path, data, sync=False)
     if mtime is not None:
         ts = mtime.timestamp()
         os.utime(path, (ts, ts))

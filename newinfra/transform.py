@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from newinfra import db
+from newinfra.atomic import write_bytes
 from newinfra.db import quote_identifier, sql_literal
 from newinfra.dbt import NodeEvent, dbt_vars, run_dbt
 from newinfra.errors import PlatformError
@@ -328,9 +329,7 @@ def publish_marts(settings: Settings) -> PublishResult:
         "tables": [asdict(t) for t in tables],
     }
     manifest_path = published / MANIFEST
-    tmp_manifest = published / f"{MANIFEST}.tmp-{run_id}"
-    tmp_manifest.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp_manifest, manifest_path)
+    write_bytes(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"), sync=False)
     _clean_leftovers(published, keep=_parquet_to_keep(published))
     return PublishResult(final_db, parquet_dir, manifest_path, snap, built_at, tables)
 
