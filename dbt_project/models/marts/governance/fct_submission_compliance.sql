@@ -41,25 +41,27 @@ submitted_projects as (
 
 rows_in_force as (
 
-    select
+    select distinct
         files.department_code,
         files.period_month,
-        count(distinct (submitted_values.indicator_id, submitted_values.prefecture_code)) as n_rows
+        'value' as row_kind,
+        submitted_values.indicator_id as row_key,
+        submitted_values.prefecture_code as row_prefecture_code
     from submitted_values
     inner join files on submitted_values.file_id = files.file_id
     where files.is_accepted
-    group by files.department_code, files.period_month
 
-    union all
+    union
 
-    select
+    select distinct
         files.department_code,
         files.period_month,
-        count(distinct submitted_projects.project_code) as n_rows
+        'project' as row_kind,
+        submitted_projects.project_code as row_key,
+        null as row_prefecture_code
     from submitted_projects
     inner join files on submitted_projects.file_id = files.file_id
     where files.is_accepted
-    group by files.department_code, files.period_month
 
 ),
 
@@ -68,7 +70,7 @@ rows_in_force_by_month as (
     select
         department_code,
         period_month,
-        sum(n_rows) as rows_in_force
+        count(*) as rows_in_force
     from rows_in_force
     group by department_code, period_month
 
