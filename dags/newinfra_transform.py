@@ -33,7 +33,7 @@ from dags.common.constants import (
 )
 from dags.common.cosmos_dbt import dbt_tasks
 from dags.common.defaults import default_args, platform_settings
-from dags.common.queues import WAREHOUSE_WRITER
+from dags.common.queues import DATA_HOME, WAREHOUSE_WRITER
 
 RAW_SUBMISSIONS = Asset(RAW_SUBMISSIONS_URI)
 RAW_PUBLIC_OBSERVATIONS = Asset(RAW_PUBLIC_OBSERVATIONS_URI)
@@ -80,7 +80,7 @@ def newinfra_transform() -> None:
         print(f"分析副本 / analysts' copy: {path}")
         return str(path)
 
-    @task
+    @task(**DATA_HOME)
     def rebuild_portal() -> str:
         """Rebuild the static indicator portal and the dbt docs from the new copy (docs/portal.md).
         It only reads the published copy: no writer pool."""
