@@ -19,7 +19,7 @@ LOCK_NAME = ".report.lock"
 MANIFEST_VERSION = 1
 
 # --- workbook ----------------------------------------------------------------------------------
-WORKBOOK_TITLE = "贵州省新型基础设施建设三年行动方案 责任分解表进展"
+WORKBOOK_TITLE = "《贵州省新型基础设施建设三年行动方案》责任分解表进展"
 SHEET_COVER = "总览"
 SHEET_RESPONSIBILITY = "责任分解表"
 SHEET_DETAIL = "责任分解表（明细）"

@@ -164,7 +164,7 @@ def detail_columns() -> tuple[Column, ...]:
 
 def responsibility_table(data: ReportData) -> Table:
     return Table(
-        title=f"贵州省推进新型基础设施建设责任分解表 进展情况（{H.period_label(data.period)}）",
+        title=f"贵州省推进新型基础设施建设责任分解表进展情况（{H.period_label(data.period)}）",
         sheet=S.SHEET_RESPONSIBILITY,
         columns=leader_columns(),
         rows=indicator_rows(data),
@@ -192,7 +192,7 @@ def sector_tables(data: ReportData, used_titles: list[str]) -> list[Table]:
         used_titles.append(sheet)
         tables.append(
             Table(
-                title=f"{name} 进展情况（{H.period_label(data.period)}）",
+                title=f"{name}进展情况（{H.period_label(data.period)}）",
                 sheet=sheet,
                 columns=leader_columns(),
                 rows=indicator_rows(data, sector),
