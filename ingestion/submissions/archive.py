@@ -20,7 +20,7 @@ def hash_stream(path: Path) -> str:
 
 
 def receipt_id(sha: str, cand: Candidate) -> str:
-    text = f"receipt|{sha}|{cand.sender}|{cand.path.name}|{cand.sender_mtime.isoformat()}"
+    text = f"receipt|{sha}|{cand.sender}|{cand.name}|{cand.sender_mtime.isoformat()}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -98,7 +98,12 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.arrivals and not Path(args.arrivals).is_file():
         raise UserInputError(f"到达清单不存在：{args.arrivals}", f"no such arrival manifest: {args.arrivals}")
     results = ingest_paths(
-        settings, paths, department=department, received_at=received_at, arrivals=args.arrivals
+        settings,
+        paths,
+        department=department,
+        received_at=received_at,
+        arrivals=args.arrivals,
+        retry_quarantined=args.retry_quarantined,
     )
     failed = waiting = 0
     for result in results:
@@ -156,6 +161,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="CSV",
         help="到达清单（path,sha256,received_at,source；path 相对接收目录） / an arrival manifest "
         "(path relative to the landing folder, sha256, received_at, source)",
+    )
+    p.add_argument(
+        "--retry-quarantined",
+        action="store_true",
+        help="重新检查因可变原因（文件过大、报送期未到）被隔离的文件 / examine again the files quarantined "
+        "for a reason that can change (too large, a future period)",
     )
     p.add_argument("--json", action="store_true", help="每个文件一行 JSON / one JSON object per file")
     p.set_defaults(func=_cmd_ingest)

@@ -98,7 +98,7 @@ class _Run:
         raise RuntimeError("the warehouse refused the previous commits")  # pragma: no cover
 
     def _ingest(self, cand: Candidate, prep: Prepared) -> FileResult:
-        sha, archive_rel, ext, name = prep.sha, prep.archive_rel, prep.ext, cand.path.name
+        sha, archive_rel, ext, name = prep.sha, prep.archive_rel, prep.ext, cand.name
 
         sender_code = cand.sender if cand.sender in self.plan.departments else None
         existing = self.index.find_receipt(sha, sender_code, name, cand.sender_mtime)
@@ -485,6 +485,7 @@ def ingest_paths(
     received_at: dt.datetime | None = None,
     arrivals: Path | None = None,
     progress=None,
+    retry_quarantined: bool = False,
 ) -> list[FileResult]:
     """Ingest files (``paths``: files or folders; None = the landing folder) and return one result each.
 
@@ -501,6 +502,8 @@ def ingest_paths(
     declared: ``received_at`` (naive UTC, the operator's, for every file of the run), or a manifest
     (``arrivals``, ``NEWINFRA_HOME/arrivals/*.csv``, the demo's upload log); see ``arrivals.py``.
     ``progress`` (a ``newinfra.progress.Progress``) advances once per file, with its status.
+    ``retry_quarantined``: also examine again the archived bytes quarantined for a reason that can
+    change (``landing.quarantined_to_retry``); each attempt is a new ledger row.
     """
     from collections import deque
 
@@ -535,6 +538,10 @@ def ingest_paths(
             declared=load_declared(settings.home, Path(arrivals) if arrivals else None),
             received_at=received_at,
         )
+        if retry_quarantined:
+            from ingestion.submissions.landing import quarantined_to_retry
+
+            candidates = quarantined_to_retry(con, settings, now, department) + candidates
         if not progress.total:
             progress.total = len(candidates)
         n_workers = workers
@@ -572,7 +579,7 @@ def ingest_paths(
                     results.append(run.ingest(cand, future))
                 except Exception as exc:  # a platform failure: recorded nowhere, reported, run goes on
                     results.append(error_result(cand, exc))
-                progress.advance(item=cand.path.name, counts={results[-1].status: 1})
+                progress.advance(item=cand.name, counts={results[-1].status: 1})
         finally:
             try:
                 no_feedback = run.finish()

@@ -25,6 +25,11 @@ class Candidate:
     received_at_source: str = "scan"  # scan | declared
     received_at_basis: str | None = None  # a declaration's source (manifest, operator)
     declared_sha256: str | None = None  # the bytes a manifest's declaration applies to
+    original_name: str | None = None  # the name as received, when the path is the archive's copy
+
+    @property
+    def name(self) -> str:
+        return self.original_name or self.path.name
 
     @property
     def sender_mtime(self) -> dt.datetime:
@@ -144,6 +149,52 @@ def collect(
     ]
     waiting = {id(c) for c in unsettled}
     return [c for c in out if id(c) not in waiting], unsettled
+
+
+def quarantined_to_retry(con, settings, now: dt.datetime, department: str | None) -> list[Candidate]:
+    """The archived bytes whose latest attempt was quarantined for a reason that can change (too large,
+    a future period): examined again, with their original arrival time (`ingest --retry-quarantined`).
+    Bytes loaded since, and reasons that cannot change, are left alone."""
+    reasons = sorted(constants.RETRYABLE_QUARANTINE_REASONS)
+    rows = con.execute(
+        f"""
+        with attempts as (
+            select *, coalesce(content_sha256, file_id) as sha,
+                row_number() over (
+                    partition by coalesce(content_sha256, file_id), sender_department_code
+                    order by rowid desc  -- the last attempt recorded (the ledger is append-only)
+                ) as latest
+            from raw.submission_files
+            where sender_department_code is not null
+        )
+        select file_id, sha, archive_path, sender_department_code, original_name, received_at,
+            received_at_source, received_at_basis
+        from attempts
+        where latest = 1 and status = 'quarantined'
+            and quarantine_reason_code in ({", ".join("?" for _ in reasons)})
+            and (? is null or sender_department_code = ?)
+            and sha not in (
+                select coalesce(content_sha256, file_id) from raw.submission_files
+                where status in ('loaded', 'partially_loaded')
+            )
+        order by received_at, file_id
+        """,
+        [*reasons, department, department],
+    ).fetchall()
+    mtime_ns = int((now - _EPOCH).total_seconds() * 1e9)  # this attempt's own receipt
+    out = []
+    for file_id, _sha, archive_path, sender, name, received_at, source, basis in rows:
+        path = settings.home / archive_path
+        if not path.is_file():
+            continue
+        note = f"重新检查隔离的文件 {file_id[:8]} / quarantined receipt {file_id[:8]} examined again"
+        out.append(
+            Candidate(
+                path, sender, False, received_at, path.stat().st_size, mtime_ns, source or "scan",
+                f"{note}; {basis}" if basis else note, None, name,
+            )
+        )  # fmt: skip
+    return out
 
 
 def take_from_landing(cand: Candidate) -> None:

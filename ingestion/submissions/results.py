@@ -70,7 +70,7 @@ def unrecorded_result(cand: Candidate, status: str, error: str | None = None) ->
     return FileResult(
         file_id=None,
         content_sha256=None,
-        original_name=cand.path.name,
+        original_name=cand.name,
         source_path=str(cand.path),
         sender_department_code=cand.sender,
         received_at=cand.received_at,

@@ -99,3 +99,20 @@ def test_remarks_and_converted_units_are_stored_with_the_value(settings, maker):
         "where indicator_id = 'g5_base_stations' and prefecture_code = 'GY'",
     )
     assert row == [(150_000.0, "15", "万个", "含室分站点")]
+
+
+def test_retry_quarantined_examines_again_only_what_can_change(settings, maker):
+    small = dataclasses.replace(settings, max_upload_bytes=1000)
+    maker.drop(maker.filled(), "CA", "big.xlsx", ON_TIME)
+    maker.drop(maker.filled(department="BDB"), "CA", "spoof.xlsx", ON_TIME)
+    refused = ingest_paths(small)
+    assert {r.quarantine_reason_code for r in refused} == {"file_too_large"}  # both too large for `small`
+    assert ingest_paths(small, retry_quarantined=True)[0].status == "quarantined"  # still too large
+    retried = ingest_paths(settings, retry_quarantined=True)  # the limit raised
+    by_name = {r.original_name: r for r in retried}
+    assert by_name["big.xlsx"].status == "loaded" and by_name["big.xlsx"].received_at == ON_TIME
+    assert by_name["spoof.xlsx"].quarantine_reason_code == "spoof_department_mismatch"  # now the real reason
+    again = ingest_paths(settings, retry_quarantined=True)  # only the spoof is left, and it is permanent
+    assert again == []
+    statuses = query(settings, "select original_name, status from raw.submission_files order by received_at, 2")
+    assert len(statuses) == 6  # every attempt is in the ledger
