@@ -148,7 +148,13 @@ def test_broken_file_is_quarantined_with_its_reason(settings, maker, name, build
 # Reasons whose end-to-end case lives elsewhere (the rule itself is table-driven in test_submission_rules).
 # row_mismatch, unit_mismatch, csv_field_count: test_submission_crosscheck.py (a sorted workbook, an
 # edited unit, a CSV row one field too long); empty_value: an empty project status beside filled money.
-COVERED_ELSEWHERE = {"project_code_missing", "row_mismatch", "unit_mismatch", "csv_field_count", "empty_value"}
+COVERED_ELSEWHERE = {
+    "project_code_missing",
+    "row_mismatch",
+    "unit_mismatch",
+    "csv_field_count",
+    "empty_value",
+}
 
 
 def test_every_reason_has_an_end_to_end_case():

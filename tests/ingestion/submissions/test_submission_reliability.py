@@ -114,5 +114,7 @@ def test_retry_quarantined_examines_again_only_what_can_change(settings, maker):
     assert by_name["spoof.xlsx"].quarantine_reason_code == "spoof_department_mismatch"  # now the real reason
     again = ingest_paths(settings, retry_quarantined=True)  # only the spoof is left, and it is permanent
     assert again == []
-    statuses = query(settings, "select original_name, status from raw.submission_files order by received_at, 2")
+    statuses = query(
+        settings, "select original_name, status from raw.submission_files order by received_at, 2"
+    )
     assert len(statuses) == 6  # every attempt is in the ledger
