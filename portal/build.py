@@ -4,6 +4,7 @@ Layout (docs/portal.md)::
 
     published/portal -> portal-<run id>/       <- symlink, swapped atomically after each build
         index.html                              <- every indicator by sector, filters, search
+        sources.html                            <- the public sources and their health
         indicators/<indicator_id>.html          <- one page per indicator
         departments/<department_code>.html      <- one page per department
         downloads/<indicator_id>_月度序列.csv    <- UTF-8 with BOM (Excel reads the Chinese)
@@ -153,6 +154,10 @@ def render_site(
         ),
     )
     _write(out / "assets" / "search-index.js", _search_index(data))
+    _write(
+        out / "sources.html",
+        env.get_template("sources.html.j2").render(**common, root="", page="sources"),
+    )
     timings["index"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()

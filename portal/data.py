@@ -33,13 +33,17 @@ OPTIONAL_PROGRESS_COLUMNS: dict[str, tuple[str, ...]] = {
     "projected_value": ("projected_value", "projected_value_at_deadline", "projection_value"),
     "projected_display": ("projected_display", "projected_value_display", "projection_display"),
     "projection_method": ("projection_method", "projection_method_zh"),
-    "projection_verdict_zh": ("projection_verdict_zh", "projection_label_zh", "projection_verdict"),
+    "projection_verdict_zh": ("verdict_label_zh", "projection_verdict_zh", "projection_label_zh"),
+    "verdict_code": ("verdict_code",),
     "required_monthly_pace_display": (
+        "required_monthly_change_display",
         "required_monthly_pace_display",
         "pace_needed_display",
-        "required_monthly_increase_display",
     ),
     "target_text_zh": ("target_text_zh", "target_wording_display", "target_label_zh"),
+    "assessment_note_zh": ("assessment_note_zh",),
+    "earlier_targets_note_zh": ("earlier_targets_note_zh",),
+    "plan_ended_label_zh": ("plan_ended_label_zh",),
 }
 
 
@@ -104,6 +108,7 @@ class PortalData:
     rejections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     dept_indicators: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     tables: list[str] = field(default_factory=list)  # schema.table published
+    sources: list[dict[str, Any]] = field(default_factory=list)  # governance.fct_public_source_health
 
     @property
     def indicator_by_id(self) -> dict[str, dict[str, Any]]:
@@ -236,6 +241,11 @@ def load(con: duckdb.DuckDBPyConnection, home: Path) -> PortalData:
     _load_provenance(con, data)
     _load_reconciliation(con, data)
     _load_departments(con, data)
+    if _has_table(con, "governance", "fct_public_source_health"):
+        data.sources = _rows(
+            con,
+            "select * from governance.fct_public_source_health order by is_declared desc, publisher, source_name",
+        )
     return data
 
 

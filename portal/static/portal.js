@@ -146,9 +146,9 @@
       aria: { enabled: true },
       tooltip: { trigger: "axis" },
       legend: { type: "scroll", top: 0, selected: legendSelected },
-      grid: { left: 56, right: 24, top: 40, bottom: 56 },
+      grid: { left: 56, right: 24, top: 64, bottom: 56 },
       xAxis: { type: "category", data: periods, boundaryGap: false },
-      yAxis: { type: "value", name: d.unit, scale: false },
+      yAxis: { type: "value", name: d.unit, nameGap: 14, nameTextStyle: { align: "right" }, scale: false },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }],
       series: series
     });

@@ -98,7 +98,7 @@ def test_links_inside_the_site_resolve_and_none_leave_it(site):
     """Every href/src of every page is relative and points at a file of the site (dbt docs' hash routes
     included); nothing is fetched from outside (no CDN, no web font)."""
     html_files = [p for p in site.rglob("*.html") if "dbt-docs" not in p.parts]
-    assert len(html_files) == 1 + 74 + 28
+    assert len(html_files) == 2 + 74 + 28  # index, sources, indicators, departments
     for path in html_files:
         parsed = Page(path.read_text(encoding="utf-8"))
         for link in parsed.links:
@@ -165,15 +165,21 @@ SAMPLE = (
 @pytest.mark.parametrize("indicator_id", SAMPLE)
 def test_indicator_page_figures_equal_the_published_tables(site, published, indicator_id):
     parsed = page(site, f"indicators/{indicator_id}.html")
-    prog = published.execute(
-        "select actual_display, target_display, completion, actual_period, status_code from "
-        "governance.fct_indicator_progress where indicator_id = ? and period = ?",
+    columns = {r[0] for r in published.execute("describe governance.fct_indicator_progress").fetchall()}
+    # the card headed 基期以来进度 shows that column once the progress method has it (issue 14)
+    since = "progress_since_baseline" if "progress_since_baseline" in columns else "completion"
+    wanted = {"actual": "actual_display", "target": "target_display", "completion": since}
+    if "completion_rate" in columns:
+        wanted["completion_rate"] = "completion_rate"
+    row = published.execute(
+        f"select {', '.join(wanted.values())} from governance.fct_indicator_progress "
+        "where indicator_id = ? and period = ?",
         [indicator_id, PERIOD],
     ).fetchone()
     fields = {e["attrs"]["data-field"]: e["attrs"].get("data-value") for e in parsed.with_attr("data-field")}
-    for name, expected in (("actual", prog[0]), ("target", prog[1]), ("completion", prog[2])):
+    for name, expected in zip(wanted, row, strict=True):
         if expected is None:
-            assert fields[name] == ""
+            assert fields[name] == "", name
         else:
             assert float(fields[name]) == pytest.approx(expected, rel=1e-12), name
     # the status history: one cell per month, the month's status
@@ -276,6 +282,18 @@ def test_department_pages_list_the_open_rejections_only(portal_home, site):
     assert drc.with_attr("data-field", "open_rejections")[0]["attrs"].get("data-value") == "0"
 
 
+def test_sources_page_lists_the_source_health_table(site, published):
+    expected = published.execute(
+        "select source_name, health_status from governance.fct_public_source_health"
+    ).fetchall()
+    rows = page(site, "sources.html").with_attr("data-source")
+    if not expected:  # no fetch recorded in this fixture: the page says so
+        assert "没有公开数据源的记录" in (site / "sources.html").read_text(encoding="utf-8")
+    assert sorted((e["attrs"]["data-source"], e["attrs"]["data-health"]) for e in rows) == sorted(
+        (name, status or "") for name, status in expected
+    )
+
+
 def test_reporting_history_is_the_compliance_table(site, published):
     for dept in ("CA", "BDB", "DRC"):
         expected = published.execute(
@@ -355,3 +373,71 @@ def test_rebuild_swaps_the_site_atomically_and_keeps_one_previous(portal_home, t
     third = build_portal(settings, docs=False).target
     assert link.resolve() == third and second.exists() and not first.exists()
     assert not list(settings.published.glob("portal.tmp-*"))
+
+
+def test_issue_14_columns_are_shown_when_published(portal_home, tmp_path, monkeypatch):
+    """完成率, 数据未更新, the projection and the notes appear as soon as the progress table has them
+    (set here by hand on a copy, so the test holds before and after those columns land)."""
+    from portal import build_portal
+
+    home = tmp_path / "home"
+    (home / "published").mkdir(parents=True)
+    copy = home / "published" / "marts.duckdb"
+    shutil.copyfile(portal_home[0] / "published" / "marts.duckdb", copy)
+    con = duckdb.connect(str(copy))
+    try:
+        for column, kind in (
+            ("completion_rate", "double"),
+            ("is_stale", "boolean"),
+            ("stale_label_zh", "varchar"),
+            ("projected_display", "double"),
+            ("verdict_label_zh", "varchar"),
+            ("required_monthly_change_display", "double"),
+            ("assessment_note_zh", "varchar"),
+        ):
+            con.execute(
+                f"alter table governance.fct_indicator_progress add column if not exists {column} {kind}"
+            )
+        con.execute(
+            "update governance.fct_indicator_progress set completion_rate = 0.8125, is_stale = false, "
+            "stale_label_zh = null, projected_display = null, verdict_label_zh = null, "
+            "required_monthly_change_display = null, assessment_note_zh = null"
+        )
+        con.execute(
+            "update governance.fct_indicator_progress set is_stale = true, stale_label_zh = '数据未更新', "
+            "projected_display = 123.5, verdict_label_zh = '难以完成', required_monthly_change_display = 2.25, "
+            "assessment_note_zh = '手工说明：核对用' where indicator_id = 'dc_standard_racks' and period = ?",
+            [PERIOD],
+        )
+    finally:
+        con.close()
+    monkeypatch.setenv("NEWINFRA_HOME", str(home))
+    target = build_portal(Settings.from_env(), docs=False).target
+    index = (target / "index.html").read_text(encoding="utf-8")
+    assert ">完成率</th>" in index and "81.2%" in index
+    assert 'id="f-stale" name="stale" value="1">' in index  # the 数据未更新 filter is enabled
+    rows = {
+        e["attrs"]["data-indicator"]: e["attrs"]["data-stale"]
+        for e in Page(index).with_attr("data-stale")
+        if "data-indicator" in e["attrs"]
+    }
+    assert [k for k, v in rows.items() if v == "true"] == ["dc_standard_racks"]
+    page_text = (target / "indicators" / "dc_standard_racks.html").read_text(encoding="utf-8")
+    for text in ("数据未更新", "123.5", "难以完成", "需月均增加 2.25", "手工说明：核对用"):
+        assert text in page_text, text
+    chart = json.loads(Page(page_text).json_blocks["chart-data"])
+    assert chart["projection"]["to_value"] == 123.5 and chart["projection"]["to_period"].endswith("-12")
+
+
+def test_filters_are_labelled_form_controls(site):
+    """Keyboard use by construction: every filter is a native control inside a <label>."""
+    text = (site / "index.html").read_text(encoding="utf-8")
+    form = text[
+        text.index('<form class="filters"') : text.index("</form>", text.index('<form class="filters"'))
+    ]
+    controls = re.findall(r"<(select|input)\b[^>]*\bid=\"(f-[a-z]+)\"", form)
+    assert {c for _, c in controls} == {"f-sector", "f-status", "f-dept", "f-stale", "f-text"}
+    for _, control in controls:
+        before = form[: form.index(f'id="{control}"')]
+        assert before.rfind("<label") > before.rfind("</label>"), control
+    assert 'tabindex="-1"' not in text

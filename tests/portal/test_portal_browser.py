@@ -47,19 +47,25 @@ def test_the_checker_sees_an_outside_request(tmp_path):
 
 
 def test_index_filters(site, published):
+    # a status and a sector that select some indicators but not all (whatever the progress rules say)
+    status, sector = published.execute(
+        "select status_code, sector from governance.fct_indicator_progress where period = ? "
+        "group by all order by count(*) desc, status_code, sector limit 1",
+        [PERIOD],
+    ).fetchone()
     expected = {
         r[0]
         for r in published.execute(
             "select indicator_id from governance.fct_indicator_progress where period = ? "
-            "and status_code = 'achieved' and sector = 'compute'",
-            [PERIOD],
+            "and status_code = ? and sector = ?",
+            [PERIOD, status, sector],
         ).fetchall()
     }
-    assert expected, "the fixture should have achieved compute indicators"
+    assert 0 < len(expected) < 74
     everything = visit((site / "index.html").as_uri())
     _clean(everything, ("file://",))
     assert len(_visible_rows(everything.dom)) == 74
-    filtered = visit((site / "index.html").as_uri() + "?status=achieved&sector=compute")
+    filtered = visit((site / "index.html").as_uri() + f"?status={status}&sector={sector}")
     _clean(filtered, ("file://",))
     assert set(_visible_rows(filtered.dom)) == expected
     assert f'data-shown="{len(expected)}"' in filtered.dom
