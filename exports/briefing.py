@@ -552,4 +552,9 @@ def render_briefing(data: ReportData) -> str:
         f"详细数字见《责任分解表进展_{esc(data.period)}.xlsx》。</footer>",
         "</main></body></html>",
     ]
+    if data.is_draft:  # docs/report.md "审核与签发 / sign-off"
+        from exports.approval import draft_banner_html
+
+        at = next(i for i, p in enumerate(parts) if p.endswith("<body>")) + 1
+        parts.insert(at, draft_banner_html())
     return "\n".join(p for p in parts if p) + "\n"

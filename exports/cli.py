@@ -1,4 +1,5 @@
-"""`newinfra report --period YYYY-MM [--force] [--deliver] [--json]`: the monthly package."""
+"""`newinfra report --period YYYY-MM [--force] [--json]`: the monthly package, built as a draft;
+`--approve --by NAME [--deliver]` / `--reject --by NAME --reason TEXT`: its sign-off (docs/report.md)."""
 
 from __future__ import annotations
 
@@ -18,19 +19,54 @@ def _date(text: str) -> dt.date:
         ) from exc
 
 
+def _cmd_decision(args: argparse.Namespace, settings: Settings) -> int:
+    """--approve --by NAME / --reject --by NAME --reason TEXT (docs/report.md "审核与签发")."""
+    from exports import approval
+
+    if args.approve:
+        out = approval.approve(settings, args.period, args.by or "", via="cli")
+        delivery = approval.deliver_approved(settings, args.period) if args.deliver else None
+    else:
+        out = approval.reject(settings, args.period, args.by or "", args.reason or "", via="cli")
+        delivery = None
+    if args.json:
+        out["delivery"] = delivery.to_dict() if delivery else None
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+        return 0
+    if args.approve:
+        print(f"已审核签发 / approved by {out['decided_by']} at {out['decided_at']} UTC: {out['package']}")
+        print(f"草稿保留于 / draft kept at: {out['draft']}")
+    else:
+        print(f"已退回 / rejected by {out['decided_by']} at {out['decided_at']} UTC：{out['reason']}")
+        print(f"数据包仍为草稿，不发送 / the package stays a draft, nothing is sent: {out['draft']}")
+    if delivery is not None:
+        print(f"邮件 / mail: {delivery.note_zh} / {delivery.note_en}")
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from exports import build_package, deliver
+    from exports.approval import DRAFT_LABEL, build_draft
     from exports.helpers import period_label
     from exports.settings import STATUS_LABELS
+    from newinfra.errors import UserInputError
 
-    result = build_package(settings, args.period, force=args.force, issued_on=args.issued_on)
-    delivery = deliver(settings, result) if args.deliver else None
+    if args.approve and args.reject:
+        raise UserInputError("--approve 与 --reject 只能选一个", "--approve and --reject exclude each other")
+    if args.approve or args.reject:
+        return _cmd_decision(args, settings)
+    if args.deliver:
+        raise UserInputError(
+            f"新生成的数据包是{DRAFT_LABEL}，审核签发后才能发送：newinfra report --period {args.period} --approve --by 姓名 --deliver",
+            f"a new package is a draft; approve it first: newinfra report --period {args.period} --approve --by NAME --deliver",
+        )
+    result = build_draft(settings, args.period, force=args.force, issued_on=args.issued_on)
+    delivery = None
     if args.json:
         out = result.to_dict()
         out["delivery"] = delivery.to_dict() if delivery else None
         print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         return 0
-    print(f"月度数据包 / package {period_label(result.period)}: {result.path}")
+    print(f"月度数据包（{DRAFT_LABEL}）/ draft package {period_label(result.period)}: {result.path}")
     if result.is_forced:
         print("！强制生成：本期有未通过的阻断性质量检查或缺少质量检查 / FORCED past the quality gate")
         for line in result.quality.get("blocking_failures", []):
@@ -71,6 +107,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="印发日期 YYYY-MM-DD（不给则封面留空待填，文件日期取报送期末）/ the issue date",
     )
-    p.add_argument("--deliver", action="store_true", help="生成后按 SMTP 设置发送邮件 / e-mail the package")
+    p.add_argument(
+        "--approve", action="store_true", help="审核签发本期草稿（需 --by）/ approve the period's draft (needs --by)"
+    )
+    p.add_argument(
+        "--reject", action="store_true", help="退回本期草稿（需 --by 与 --reason）/ reject the draft (--by, --reason)"
+    )
+    p.add_argument("--by", default=None, help="审核人姓名 / the approver's name")
+    p.add_argument("--reason", default=None, help="退回原因（必填）/ why the draft is rejected (required)")
+    p.add_argument(
+        "--deliver",
+        action="store_true",
+        help="与 --approve 同用：签发后按 SMTP 设置发送 / with --approve: e-mail the approved package",
+    )
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")
     p.set_defaults(func=_cmd_report)

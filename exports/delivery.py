@@ -121,6 +121,13 @@ def send(settings: Settings, msg: EmailMessage) -> None:
 def deliver_package(settings: Settings, package_dir: Path) -> DeliveryResult:
     manifest = json.loads((package_dir / S.MANIFEST_NAME).read_text(encoding="utf-8"))
     period = manifest["period"]
+    if manifest.get("is_draft"):  # docs/report.md "审核与签发 / sign-off": a draft never leaves
+        from newinfra.errors import UserInputError
+
+        raise UserInputError(
+            f"{package_dir} 是草稿（待审核），未经审核签发不发送",
+            f"{package_dir} is a draft awaiting sign-off; it is not sent",
+        )
     if not settings.smtp_host or not settings.mail_to:
         missing = "NEWINFRA_SMTP_HOST" if not settings.smtp_host else "NEWINFRA_MAIL_TO"
         return DeliveryResult(

@@ -147,6 +147,8 @@ class ReportData:
     template_departments: list[str] = field(default_factory=list)
     previous_values: dict[tuple[str, str], float] = field(default_factory=dict)
     projects_by_department: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # 草稿（待审核）: a draft awaiting sign-off (docs/report.md "审核与签发 / sign-off").
+    is_draft: bool = False
 
     @property
     def is_synthetic(self) -> bool:

@@ -93,6 +93,7 @@ def build_manifest(
         "snapshot_id": data.snapshot_id,
         "is_forced": data.is_forced,
         "force_requested": force_requested,
+        "is_draft": data.is_draft,
         "is_synthetic": data.is_synthetic,
         "synthetic_label": S.SYNTHETIC_LABEL if data.is_synthetic else None,
         "synthetic_inputs": list(data.synthetic_inputs),

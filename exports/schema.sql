@@ -10,3 +10,13 @@ create table if not exists ops.report_publications (
     snapshot_id varchar,
     is_forced boolean not null default false
 );
+
+-- Sign-off (docs/report.md "审核与签发 / sign-off"): a build of a draft has no decision; a decision
+-- row says approved (package_path / manifest_sha256 = the approved package, draft_sha256 = the
+-- draft it was made from) or rejected (the draft's path and sha256, and the required reason).
+alter table ops.report_publications add column if not exists decision varchar;
+alter table ops.report_publications add column if not exists decided_by varchar;
+alter table ops.report_publications add column if not exists decided_at timestamp;
+alter table ops.report_publications add column if not exists reason varchar;
+alter table ops.report_publications add column if not exists via varchar;
+alter table ops.report_publications add column if not exists draft_sha256 varchar;

@@ -490,6 +490,19 @@ def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> Non
     _page_setup(ws, None, title, data)
 
 
+def mark_draft(wb: Workbook) -> None:
+    """草稿（待审核） on every sheet: its page header (so on every printed page) and its title cell
+    (docs/report.md "审核与签发 / sign-off")."""
+    from exports.approval import DRAFT_LABEL
+
+    for ws in wb.worksheets:
+        ws.oddHeader.center.text = DRAFT_LABEL
+        ws.oddHeader.center.size = 12
+        ws.oddHeader.center.color = "C00000"
+        title = ws.cell(1, 1)
+        title.value = f"【{DRAFT_LABEL}】{title.value or ''}"
+
+
 def build_workbook(
     data: ReportData, tables: list[Table], summary: dict[str, Any], printed_only: bool = False
 ) -> Workbook:
@@ -519,6 +532,8 @@ def build_workbook(
     props.lastModifiedBy = "newinfra"
     props.created = stamp
     props.modified = stamp
+    if data.is_draft:
+        mark_draft(wb)
     wb.calculation = CalcProperties(fullCalcOnLoad=False)
     return wb
 

@@ -108,6 +108,11 @@ class Settings:
     report_reviewer: str = ""
     report_issuer: str = ""
     report_contact: str = ""
+    # Sign-off (docs/report.md "审核与签发 / sign-off"): who may approve the package (user names;
+    # empty = the users the Airflow auth manager lets act on the approval task, the Op role and up
+    # in production), and how many days the approval task waits before it notifies and gives up.
+    report_approvers: tuple[str, ...] = field(default_factory=tuple)
+    report_approval_days: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -144,6 +149,10 @@ class Settings:
             report_reviewer=_env("NEWINFRA_REPORT_REVIEWER", ""),
             report_issuer=_env("NEWINFRA_REPORT_ISSUER", ""),
             report_contact=_env("NEWINFRA_REPORT_CONTACT", ""),
+            report_approvers=tuple(
+                a.strip() for a in _env("NEWINFRA_REPORT_APPROVERS", "").split(",") if a.strip()
+            ),
+            report_approval_days=_env_float("NEWINFRA_REPORT_APPROVAL_DAYS", 5.0),
         )
 
     # Paths under NEWINFRA_HOME -------------------------------------------------------------

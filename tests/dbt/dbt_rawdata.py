@@ -144,7 +144,10 @@ def insert_project(
 ) -> None:
     con.execute(
         """
-        insert into raw.submission_projects values (?, '重大项目进展', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        insert into raw.submission_projects (file_id, sheet_name, row_number, department_code, period,
+            project_code, project_name, sector, prefecture_code, total_investment_yuan,
+            completed_this_month_yuan, cumulative_completed_yuan, project_status)
+        values (?, '重大项目进展', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             file_id,
@@ -220,7 +223,8 @@ def insert_public(
 
 def insert_publication(con: duckdb.DuckDBPyConnection, period: str, published_at: dt.datetime) -> None:
     con.execute(
-        "insert into ops.report_publications values (?, ?, ?, ?, ?, false)",
+        "insert into ops.report_publications (period, published_at, package_path, manifest_sha256, snapshot_id,"
+        " is_forced) values (?, ?, ?, ?, ?, false)",
         [period, published_at, f"exports/{period}", "0" * 64, f"snap-{period}"],
     )
 

@@ -465,7 +465,10 @@ def test_cli_builds_and_delivers(settings, smtp_server, monkeypatch, capsys):
     monkeypatch.setenv("NEWINFRA_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("NEWINFRA_SMTP_PORT", str(port))
     monkeypatch.setenv("NEWINFRA_MAIL_TO", "office@example.org")
-    assert main(["report", "--period", PERIOD, "--deliver"]) == 0
+    assert main(["report", "--period", PERIOD, "--deliver"]) == 2  # a new package is a draft: not sent
+    assert main(["report", "--period", PERIOD]) == 0
+    assert inbox.messages == []
+    assert main(["report", "--period", PERIOD, "--approve", "--by", "张审核", "--deliver"]) == 0
     out = capsys.readouterr().out
     assert "邮件 / mail: 已发送至 office@example.org" in out
     msg = email.message_from_bytes(inbox.messages[0][1], policy=email.policy.default)
