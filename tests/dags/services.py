@@ -196,16 +196,19 @@ def _read(path: Path) -> str:
 @dataclass
 class Redis:
     port: int
+    password: str
     pid: int
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        """The broker URL, in the shape of docker/airflow.env.example's."""
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
 
 @contextmanager
 def redis() -> Iterator[Redis]:
-    """A Redis server on a free port, no persistence; stopped by pid."""
+    """A Redis server on a free port with a password (as the compose file's), no persistence;
+    stopped by pid."""
     server = shutil.which("redis-server") or (
         "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
     )
@@ -214,17 +217,19 @@ def redis() -> Iterator[Redis]:
     root = Path(tempfile.mkdtemp(prefix="newinfra-redis-"))
     log = root / "redis.log"
     port = free_port()
+    password = secrets.token_urlsafe(16)
+    (root / "redis.conf").write_text(f"requirepass {password}\n")  # not on the command line
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(root), "--unixsocket", str(root / "redis.sock")],
+            [server, str(root / "redis.conf"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(root)],
             stdout=out, stderr=subprocess.STDOUT, cwd=root,
         )  # fmt: skip
     try:
         _wait("Redis", lambda: _port_open(port) or proc.poll() is not None, log=log)
         if proc.poll() is not None:
             raise Unavailable(f"redis-server exited ({proc.returncode}):\n{_read(log)}")
-        yield Redis(port, proc.pid)
+        yield Redis(port, password, proc.pid)
     finally:
         if proc.poll() is None:
             _stop_pid(proc.pid)
