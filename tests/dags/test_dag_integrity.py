@@ -49,11 +49,9 @@ WRITERS = {
     DAG_MONTHLY_REPORT: {"refresh_marts", "quality_gate", "export_package", "deliver_package"},
 }
 # Tasks that read the data home without writing the warehouse: the warehouse worker, no pool.
-# The report's approval task waits for days: it holds no pool slot (docs/report.md "审核与签发").
-DATA_HOME_READERS = {DAG_TRANSFORM: {"rebuild_portal"}, DAG_MONTHLY_REPORT: {"approve_package"}}
+DATA_HOME_READERS = {DAG_TRANSFORM: {"rebuild_portal"}}
 # Deliberately not retried: a blocked quality gate is a verdict, not a glitch.
-# A decision (or its timeout) is not retried either: a retry would ask again.
-NO_RETRY = {(DAG_MONTHLY_REPORT, "quality_gate"), (DAG_MONTHLY_REPORT, "approve_package")}
+NO_RETRY = {(DAG_MONTHLY_REPORT, "quality_gate")}
 
 
 @pytest.fixture(scope="module")
