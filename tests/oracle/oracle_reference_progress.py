@@ -245,11 +245,49 @@ STEPS: list[str] = [
     from ref.target_progress as p
     left join wh.plan.progress_statuses as s on s.kind = 'status' and s.code = p.status_code
     """,
+    # The target as printed and the target's own assessment sentence (docs/progress-method.md).
+    """
+    create table ref.target_texts as
+    with t as (
+        select
+            t.indicator_id, t.target_year, coalesce(t.qualifier, '') as qualifier, i.kind, i.direction,
+            case when i.display_unit = '无量纲' then '' else i.display_unit end as unit,
+            rtrim(rtrim(format('{:,.2f}', t.target_value / i.display_scale), '0'), '.') as number
+        from wh.plan.indicator_targets as t join wh.plan.indicators as i using (indicator_id)
+    )
+    select indicator_id, target_year,
+        case
+            when kind = 'milestone' then '完成'
+            else (case when qualifier like '%力争%' then '力争' else '' end)
+                || (case when direction = 'at_most' then '不高于' else '' end)
+                || number || unit
+                || (case when qualifier like '%以上%' then '以上' else '' end)
+        end as target_text_zh
+    from t
+    """,
+    """
+    create table ref.target_notes as
+    select p.*,
+        x.target_text_zh,
+        case
+            when p.period_month < p.deadline_month then null
+            when p.deadline_status_code = 'achieved' then p.target_year || '年目标按期完成'
+            when p.period_month = p.deadline_month and p.deadline_status_code = 'not_achieved'
+                then p.target_year || '年目标到期未完成'
+            when p.status_code = 'achieved_late' then p.target_year || '年目标未按期完成，'
+                || year(strptime(p.met_late_period, '%Y-%m')) || '年' || month(strptime(p.met_late_period, '%Y-%m'))
+                || '月完成'
+            when p.status_code = 'overdue' then p.target_year || '年目标未按期完成，至今未完成'
+            when p.deadline_status_code = 'no_data' then p.target_year || '年目标到期时无数据，无法评估'
+        end as assessment_note_zh
+    from ref.target_progress_labelled as p
+    join ref.target_texts as x using (indicator_id, target_year)
+    """,
     # The target in force (the earliest target whose year is not yet past; once all are past, the last).
     """
     create table ref.progress_in_force as
     select p.*
-    from ref.target_progress_labelled as p
+    from ref.target_notes as p
     qualify row_number() over (
         partition by p.indicator_id, p.period_month
         order by (p.target_year >= year(p.period_month)) desc,

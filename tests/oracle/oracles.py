@@ -702,7 +702,63 @@ TARGET_ASSESSMENT_COLUMNS = (
     "met_late_period",
 )
 PROGRESS_METHOD_SQL = PROGRESS_METHOD_SQL_OF.replace("{source}", "ref.progress_in_force")
-TARGET_METHOD_SQL = PROGRESS_METHOD_SQL_OF.replace("{source}", "ref.target_progress_labelled")
+TARGET_METHOD_SQL = PROGRESS_METHOD_SQL_OF.replace("{source}", "ref.target_notes")
+
+# The method's words: labels from the seed progress_statuses, the target as printed, the assessment
+# sentences, the look-back to earlier targets, last month's status.
+PROGRESS_WORDS_COLUMNS = (
+    "target_deadline_month",
+    "is_met_at_deadline",
+    "status_label_zh",
+    "status_label_en",
+    "status_colour",
+    "stale_label_zh",
+    "verdict_label_zh",
+    "growth_class_label_zh",
+    "plan_ended_label_zh",
+    "projection_method",
+    "projection_null_reason",
+    "target_text_zh",
+    "assessment_note_zh",
+    "earlier_targets_note_zh",
+    "target_2022_status_code",
+    "previous_status_code",
+    "is_status_changed",
+)
+PROGRESS_WORDS_SQL = f"""
+    with labels as (select * from wh.plan.progress_statuses)
+    select
+        p.indicator_id, p.period, i.sector,
+        p.deadline_month as target_deadline_month,
+        coalesce(p.is_met_at_deadline, false) as is_met_at_deadline,
+        st.label_zh as status_label_zh, st.label_en as status_label_en, st.colour as status_colour,
+        case when p.is_stale then (select label_zh from labels where kind = 'flag' and code = 'stale') end
+            as stale_label_zh,
+        vd.label_zh as verdict_label_zh,
+        gc.label_zh as growth_class_label_zh,
+        case when p.period > '{PLAN_END}'
+            then (select label_zh from labels where kind = 'flag' and code = 'plan_ended') end as plan_ended_label_zh,
+        'linear' as projection_method,
+        case when p.is_projected and p.window_start_value is null then 'too_few_reports' end
+            as projection_null_reason,
+        p.target_text_zh, p.assessment_note_zh,
+        (select string_agg(e.assessment_note_zh, '；' order by e.target_year) from ref.target_notes as e
+         where e.indicator_id = p.indicator_id and e.period_month = p.period_month
+           and e.target_year < year(p.period_month) and e.assessment_note_zh is not null)
+            as earlier_targets_note_zh,
+        t22.status_code as target_2022_status_code,
+        prev.status_code as previous_status_code,
+        coalesce(prev.status_code != p.status_code, false) as is_status_changed
+    from ref.progress_in_force as p
+    join wh.plan.indicators as i using (indicator_id)
+    left join labels as st on st.kind = 'status' and st.code = p.status_code
+    left join labels as vd on vd.kind = 'verdict' and vd.code = p.verdict_code
+    left join labels as gc on gc.kind = 'growth_class' and gc.code = p.growth_class
+    left join ref.target_notes as t22
+        on t22.indicator_id = p.indicator_id and t22.period_month = p.period_month and t22.target_year = 2022
+    left join ref.progress_in_force as prev
+        on prev.indicator_id = p.indicator_id and prev.period_month = p.period_month - interval 1 month
+"""
 
 # Columns of the method where the published figure and the spec disagree (see the report in
 # docs/analysts_figures.md): compared nowhere, listed with the reason, so none is silently exempt.
@@ -754,6 +810,80 @@ ORACLES.append(
         TARGET_METHOD_SQL,
         _method(TARGET_ASSESSMENT_COLUMNS, "governance.fct_target_assessment"),
         note="progress method",
+    )
+)
+ORACLES.append(
+    Oracle(
+        "governance.fct_indicator_progress",
+        ("indicator_id", "period"),
+        PROGRESS_WORDS_SQL,
+        _method(PROGRESS_WORDS_COLUMNS, "governance.fct_indicator_progress"),
+        note="progress method words",
+    )
+)
+for _s in SECTORS_WITH_PROGRESS:
+    ORACLES.append(
+        Oracle(
+            f"{_s}.fct_{_s}_progress",
+            ("indicator_id", "period"),
+            f"select * from ({PROGRESS_WORDS_SQL}) where sector = '{_s}'",
+            _method(PROGRESS_WORDS_COLUMNS, f"{_s}.fct_{_s}_progress"),
+            note="progress method words",
+        )
+    )
+ORACLES.append(
+    Oracle(
+        "governance.rpt_responsibility_table",
+        ("period", "task_id", "indicator_id"),
+        f"""
+        select p.*, r.task_id from ({PROGRESS_WORDS_SQL}) as p
+        join (select distinct task_id, indicator_id from wh.plan.responsibilities) as r using (indicator_id)
+        """,
+        _method(
+            tuple(
+                c
+                for c in PROGRESS_WORDS_COLUMNS
+                if c
+                not in (
+                    "target_deadline_month",
+                    "is_met_at_deadline",
+                    "status_label_en",
+                    "projection_null_reason",
+                    "target_2022_status_code",
+                )
+            ),
+            "governance.rpt_responsibility_table",
+        ),
+        note="progress method words",
+    )
+)
+ORACLES.append(
+    Oracle(
+        "governance.fct_target_assessment",
+        ("indicator_id", "target_year", "period"),
+        """
+        select
+            p.indicator_id, p.target_year, p.period, p.target_text_zh, p.assessment_note_zh,
+            strftime(p.deadline_month, '%Y-%m') as target_deadline_period,
+            p.period_month >= p.deadline_month as is_assessed,
+            st.label_zh as status_label_zh, st.colour as status_colour, dl.label_zh as deadline_status_label_zh
+        from ref.target_notes as p
+        left join wh.plan.progress_statuses as st on st.kind = 'status' and st.code = p.status_code
+        left join wh.plan.progress_statuses as dl on dl.kind = 'status' and dl.code = p.deadline_status_code
+        """,
+        _method(
+            (
+                "target_text_zh",
+                "assessment_note_zh",
+                "target_deadline_period",
+                "is_assessed",
+                "status_label_zh",
+                "status_colour",
+                "deadline_status_label_zh",
+            ),
+            "governance.fct_target_assessment",
+        ),
+        note="progress method words",
     )
 )
 for _table, _indicator, _cols in (
