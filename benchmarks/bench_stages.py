@@ -16,6 +16,8 @@ started and waited for (dbt's subprocess under ``newinfra.transform.build``). St
 - checks: ``quality.run_checks`` (Soda Core, every contract) vs the same contracts' checks as plain
   SQL in one DuckDB connection (:func:`direct_checks`);
 - publish: ``transform.publish_marts`` (the analysts' copy); no alternative;
+- portal: ``portal.build.render_site`` (every page and CSV of the indicator portal) vs the same pages
+  from a Jinja loop over pandas DataFrames (benchmarks/bench_portal.py);
 - export: ``exports.build_package`` (workbook, briefing, templates, manifest) vs pandas
   ``DataFrame.to_excel`` (openpyxl) of the period's two large tables: the responsibility table and
   the projects' investment (the workbook's 重大项目投资 sheet, which grows with the data).
@@ -530,6 +532,10 @@ def run_scale(template: Path, root: Path, scale: float, log=print) -> dict[str, 
     step("publish")
     step("export", "force" if checks["is_blocked"] else "gate")
     step("export_pandas")
+    from benchmarks.bench_portal import measure as measure_portal
+
+    portal = measure_portal(home, spec.label, log)
+    steps["portal"], steps["portal_pandas"] = portal["ours"], portal["alt"]
     if not build["ok"]:
         log(f"[{spec.label}] NOTE: dbt build reported failures: {build['failures'][:10]}")
 
@@ -595,6 +601,17 @@ def run_scale(template: Path, root: Path, scale: float, log=print) -> dict[str, 
             f"{' (forced: a blocking check failed)' if export['is_forced'] else ''} vs two sheets of "
             f"{export_pandas['rows']} rows ({export_pandas.get('projects', 0)} projects), "
             f"{export_pandas['bytes'] / 1e6:.2f} MB",
+        ),
+        _row(
+            "portal",
+            label,
+            steps["portal"],
+            steps["portal_pandas"],
+            "portal.build (pages + CSVs)",
+            "Jinja loop over pandas",
+            f"{steps['portal']['pages']} pages, same HTML: "
+            f"{'yes' if portal['compare']['same_files'] and not portal['compare']['n_differ'] else 'NO'}; "
+            "dbt docs not included (one dbt invocation)",
         ),
     ]
     return {

@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks.__main__ import main
 
-STAGES = {"ingest", "dbt build", "progress", "progress (cli)", "checks", "publish", "export"}
+STAGES = {"ingest", "dbt build", "progress", "progress (cli)", "checks", "publish", "export", "portal"}
 WITH_ALTERNATIVE = STAGES - {"dbt build", "publish"}
 
 
@@ -41,5 +41,10 @@ def test_bench_at_a_hundredth(tmp_path, capsys):
     assert detail["steps"]["build"]["ok"]
     soda, sql = detail["steps"]["checks"], detail["steps"]["checks_sql"]
     assert soda["checks"] == sql["checks"] and soda["counts"] == sql["counts"]
+    portal = detail["steps"]["portal"]
+    assert (
+        portal["pages"] == 2 + 74 + 28
+        and "same HTML: yes" in next(r for r in rows if r["stage"] == "portal")["note"]
+    )
     ingest = next(r for r in rows if r["stage"] == "ingest")
     assert ingest["data"] == 3
