@@ -411,7 +411,7 @@ def overall_paragraph(data: ReportData) -> str:
     rows = _indicators(data)
     n = len(rows)
     achieved = sum(1 for r in rows if r.status_code == "achieved")
-    attention = [r for r in rows if r.status_code in ("overdue", "behind", "at_risk")]
+    attention = [r for r in rows if r.status_code in S.ATTENTION_CODES]
     attention.sort(key=lambda r: (S.ATTENTION_ORDER.index(r.status_code), r.indicator_order))
     no_data = sum(1 for r in rows if r.status_code == "no_data")
     better = sum(1 for r in rows if _trend(r) == "↑")
@@ -449,7 +449,7 @@ def _trend(row: ProgressRow) -> str:
 
 def exceptions_section(data: ReportData) -> str:
     """The indicators not achieved and needing attention (逾期未完成, 滞后, 存在风险), worst first."""
-    rows = [r for r in _indicators(data) if r.status_code in ("overdue", "behind", "at_risk")]
+    rows = [r for r in _indicators(data) if r.status_code in S.ATTENTION_CODES]
     rows.sort(key=lambda r: (S.ATTENTION_ORDER.index(r.status_code), r.indicator_order))
     body = []
     for r in rows:

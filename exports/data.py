@@ -309,6 +309,7 @@ REQUIRED = (
     "governance.dim_department",
     "governance.dim_prefecture",
     "governance.dim_indicator",
+    "governance.dim_progress_method",
 )
 
 
@@ -833,6 +834,13 @@ def load_report_data(
             sector_names = dict(
                 con.execute("select distinct sector, sector_zh from governance.dim_indicator").fetchall()
             )
+            # The method note, from the definition the models use (docs/progress-method.md).
+            method_notes = [
+                str(note)
+                for (note,) in con.execute(
+                    "select note_zh from governance.dim_progress_method order by sort_order"
+                ).fetchall()
+            ]
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise PlatformError(
             f"无法只读打开已发布的分析库：{exc}",
@@ -847,7 +855,7 @@ def load_report_data(
         inv_status = ("not_judged", "未评价", "grey")
     else:
         inv_status = ("no_data", S.STATUS_LABELS["no_data"], "grey")
-    notes = []
+    notes = [f"说明：{note}" if i == 0 else note for i, note in enumerate(method_notes)]
     if inv_basis == "projects":
         notes.append("重点项目累计完成投资：本期未报该指标，按重大项目库各项目累计完成投资合计列示。")
     data = ReportData(

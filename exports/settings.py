@@ -54,30 +54,44 @@ SYNTHETIC_LABEL = "示例数据（合成数据，非官方统计）"
 # The demo generator's manifest under NEWINFRA_HOME: the sha256 of every file it wrote.
 DEMO_MANIFEST = "demo/demo_manifest.json"
 
-# --- status --------------------------------------------------------------------------------------
-# DESIGN.md "Progress": code -> label, colour group. The label in the mart wins when present;
-# these are the fallback and the order of every summary.
-STATUS_ORDER = ("achieved", "on_track", "at_risk", "behind", "overdue", "no_data")
+# --- status ---------------------------------------------------------------------------------------
+# The labels, colours and order of every status, flag, verdict and growth class come from ONE seed,
+# dbt_project/seeds/progress_statuses.csv, which the dbt models and the quality contracts read too
+# (docs/progress-method.md). The label in the mart wins when present; these are the fallback and
+# the order of every summary. Never type a label here.
+
+
+def _progress_labels() -> dict[str, list[dict[str, str]]]:
+    import csv
+
+    from newinfra.settings import DBT_PROJECT_DIR
+
+    path = DBT_PROJECT_DIR / "seeds" / "progress_statuses.csv"
+    by_kind: dict[str, list[dict[str, str]]] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            by_kind.setdefault(row["kind"], []).append(row)
+    for rows in by_kind.values():
+        rows.sort(key=lambda r: int(r["sort_order"]))
+    return by_kind
+
+
+_LABELS = _progress_labels()
+_STATUSES = _LABELS["status"]  # worst first (the seed's sort order)
+
+# Better to worse, no data last: the order of the 总览 counts and every summary.
+STATUS_ORDER = tuple([r["code"] for r in reversed(_STATUSES) if r["code"] != "no_data"] + ["no_data"])
 # Better to worse, for the month-on-month arrow (no_data is neither better nor worse).
-TREND_ORDER = ("achieved", "on_track", "at_risk", "behind", "overdue")
-# The briefing lists each sector's indicators needing attention first.
-ATTENTION_ORDER = ("overdue", "behind", "at_risk", "no_data", "on_track", "achieved")
-STATUS_LABELS = {
-    "achieved": "已完成",
-    "on_track": "正常推进",
-    "at_risk": "存在风险",
-    "behind": "滞后",
-    "overdue": "逾期未完成",
-    "no_data": "无数据",
-}
-STATUS_COLOUR = {
-    "achieved": "green",
-    "on_track": "green",
-    "at_risk": "yellow",
-    "behind": "red",
-    "overdue": "red",
-    "no_data": "grey",
-}
+TREND_ORDER = tuple(c for c in STATUS_ORDER if c != "no_data")
+# The briefing lists each sector's indicators needing attention first: worst first.
+ATTENTION_ORDER = tuple(r["code"] for r in _STATUSES)
+# Statuses that need attention (not achieved, at risk): the seed's red and yellow ones.
+ATTENTION_CODES = frozenset(r["code"] for r in _STATUSES if r["colour"] in ("red", "yellow"))
+STATUS_LABELS = {r["code"]: r["label_zh"] for r in _STATUSES}
+STATUS_COLOUR = {r["code"]: r["colour"] for r in _STATUSES}
+FLAG_LABELS = {r["code"]: r["label_zh"] for r in _LABELS.get("flag", [])}
+VERDICT_LABELS = {r["code"]: r["label_zh"] for r in _LABELS.get("verdict", [])}
+R_CLASS_LABELS = {r["code"]: r["label_zh"] for r in _LABELS.get("growth_class", [])}
 # colour group -> (fill, font) as RGB hex; Excel's own "good / neutral / bad" palette + grey.
 COLOUR_RGB = {
     "green": ("C6EFCE", "006100"),
@@ -91,12 +105,6 @@ COLOUR_HTML = {
     "yellow": ("#e0a800", "#664d03"),
     "red": ("#d64545", "#842029"),
     "grey": ("#9e9e9e", "#41464b"),
-}
-R_CLASS_LABELS = {
-    "substantial": "显著进展",
-    "moderate": "中等进展",
-    "limited": "进展有限",
-    "deterioration": "倒退",
 }
 
 # --- sectors (fallback names when the marts carry none) -------------------------------------------

@@ -471,10 +471,8 @@ def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> Non
     )
     row += 1
     notes = [
-        "说明：占目标 = 最新值 ÷ 目标值；完成度 =（最新值 − 基期值）÷（目标值 − 基期值）；时间进度 = 已过时间 ÷ 目标期限；"
-        "完成度不低于时间进度为正常推进，低于时间进度 10 个百分点以内为存在风险，否则为滞后。",
-        "2022 年目标按截至 2022 年 12 月的数据评价，此后按 2024 年目标评价。数值以显示单位列示（如 万架、亿元）。",
-        *data.notes,
+        *data.notes,  # the method note first, from governance.dim_progress_method
+        "数值以显示单位列示（如 万架、亿元）。",
     ]
     for note in notes:
         cell = put(ws, row, 1, note)
