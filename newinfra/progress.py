@@ -76,11 +76,14 @@ class Progress:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.label = label
-        self.total = max(int(total), 0)
+        self._rich = None
+        self._task = None
+        self._total = max(int(total), 0)
         self.unit = unit
         self.stream = stream if stream is not None else sys.stderr
         self.mode = resolve_mode(mode, self.stream)
         # By default a line every 10% (at least every item for short work, at most every 100).
+        self.every_items_default = every_items is None
         self.every_items = every_items or max(1, min(100, self.total // 10 or 1))
         self.every_seconds = every_seconds
         self.clock = clock
@@ -91,12 +94,23 @@ class Progress:
         self._last_line_at = self._start
         self._last_line_done = 0
         self._closed = False
-        self._rich = None
-        self._task = None
         if self.mode == "bar":
             self._start_bar()
 
     # --- the figures ---------------------------------------------------------------------------
+    @property
+    def total(self) -> int:
+        return self._total
+
+    @total.setter
+    def total(self, value: int) -> None:
+        """The total may become known after the start (files found by a scan)."""
+        self._total = max(int(value), 0)
+        if self.mode == "lines" and self.every_items_default:
+            self.every_items = max(1, min(100, self._total // 10 or 1))
+        if self._rich is not None:
+            self._rich.update(self._task, total=self._total or None)
+
     @property
     def elapsed(self) -> float:
         return max(self.clock() - self._start, 0.0)

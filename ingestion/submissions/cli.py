@@ -97,14 +97,21 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     received_at = parse_instant(args.received_at, "--received-at") if args.received_at else None
     if args.arrivals and not Path(args.arrivals).is_file():
         raise UserInputError(f"到达清单不存在：{args.arrivals}", f"no such arrival manifest: {args.arrivals}")
-    results = ingest_paths(
-        settings,
-        paths,
-        department=department,
-        received_at=received_at,
-        arrivals=args.arrivals,
-        retry_quarantined=args.retry_quarantined,
-    )
+    from newinfra.progress import Progress
+
+    # Per file, with running counts by status; the total is set once the landing scan is done.
+    with Progress(
+        "采集 ingest", 0, unit="文件 files", mode="quiet" if (args.quiet or args.json) else "auto"
+    ) as progress:
+        results = ingest_paths(
+            settings,
+            paths,
+            department=department,
+            received_at=received_at,
+            arrivals=args.arrivals,
+            retry_quarantined=args.retry_quarantined,
+            progress=progress,
+        )
     failed = waiting = 0
     for result in results:
         if result.status == "error" or result.error:
@@ -169,4 +176,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         "for a reason that can change (too large, a future period)",
     )
     p.add_argument("--json", action="store_true", help="每个文件一行 JSON / one JSON object per file")
+    p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
     p.set_defaults(func=_cmd_ingest)

@@ -49,3 +49,21 @@ def test_build_and_check_show_progress_per_node_and_per_contract(home):
     out = _newinfra(home, "check", "--period", "2022-01", "--json")
     assert not _lines(out.stderr, "质量检查 check")
     assert json.loads(out.stdout)["period"] == "2022-01"
+
+
+def test_ingest_shows_each_file_with_running_counts_by_status(home):
+    from demo.generate import generate
+    from newinfra.settings import Settings
+
+    generate(home, through="2022-02", settings=Settings(home=home), folders=["CAC", "STD"], workers=1)
+    files = [p for p in (home / "landing").rglob("*") if p.is_file()]
+    out = _newinfra(home, "ingest")
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = _lines(out.stderr, "采集 ingest")
+    assert lines and _done(lines[-1]) == f"{len(files)}/{len(files)}", out.stderr[-2000:]
+    assert "(100%)" in lines[-1]
+    counts = lines[-1].split(" | ")[1].split()  # running counts by status: "loaded 3 quarantined 1"
+    assert sum(int(n) for n in counts[1::2]) == len(files)
+    assert "[采集 ingest]" not in out.stdout  # stdout keeps the per-file summary only
+    quiet = _newinfra(home, "ingest", "--quiet")
+    assert not _lines(quiet.stderr, "采集 ingest")
