@@ -12,15 +12,20 @@ from newinfra.settings import Settings
 def _cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
     from demo import settings as S  # noqa: PLC0415 (keep `newinfra --help` quick)
     from demo.generate import generate
+    from newinfra.progress import Progress
 
-    result = generate(
-        args.out,
-        seed=args.seed,
-        through=args.through or S.LAST_PERIOD,
-        settings=settings,
-        folders=args.department or None,
-        workers=args.workers,
-    )
+    with Progress(
+        "示例数据 demo-data", 0, unit="文件 files", mode="quiet" if (args.quiet or args.json) else "auto"
+    ) as progress:
+        result = generate(
+            args.out,
+            seed=args.seed,
+            through=args.through or S.LAST_PERIOD,
+            settings=settings,
+            folders=args.department or None,
+            workers=args.workers,
+            progress=progress,
+        )
     if args.json:
         print(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
         return 0
@@ -60,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--workers", type=int, default=None, help="并行进程数（默认 ≤2） / worker processes")
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")
+    p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
     p.set_defaults(func=_cmd_demo_data)
 
 

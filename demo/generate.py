@@ -572,6 +572,7 @@ def generate(
     periods: Iterable[str] | None = None,
     workers: int | None = None,
     plan: Plan | None = None,
+    progress=None,
 ) -> GenerateResult:
     """Write the demo data under ``out_dir`` (default NEWINFRA_HOME) and return what was written.
 
@@ -603,13 +604,23 @@ def generate(
 
     jobs = [make_job(plan, scenario, f, out, settings) for f in planned]
 
+    from newinfra.progress import NULL_PROGRESS
+
+    progress = progress or NULL_PROGRESS  # a newinfra.progress.Progress, advanced per file written
+    progress.total = len(jobs)
     n_workers = workers or default_workers()
+    results = []
     if n_workers > 1 and len(jobs) > 8:
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            results = list(pool.map(_run_job, jobs, chunksize=max(1, len(jobs) // (n_workers * 8))))
+            chunksize = max(1, len(jobs) // (n_workers * 8))
+            for job, result in zip(jobs, pool.map(_run_job, jobs, chunksize=chunksize), strict=True):
+                results.append(result)
+                progress.advance(item=job.planned.file_name)
     else:
         n_workers = 1
-        results = [_run_job(job) for job in jobs]
+        for job in jobs:
+            results.append(_run_job(job))
+            progress.advance(item=job.planned.file_name)
     written = [(job.planned, sha, size) for job, (sha, size) in zip(jobs, results, strict=True)]
 
     demo_dir = out / S.DEMO_DIR

@@ -93,7 +93,11 @@ def _draft_folder(settings: Settings, period: str) -> Path:
 
 
 def build_draft(
-    settings: Settings, period: str, force: bool = False, issued_on: dt.date | None = None
+    settings: Settings,
+    period: str,
+    force: bool = False,
+    issued_on: dt.date | None = None,
+    progress=None,
 ):
     """The month's package as a draft (草稿（待审核）), recorded with no decision."""
     from exports.data import load_report_data
@@ -104,9 +108,15 @@ def build_draft(
     data.is_draft = True
     last = latest_decision(settings, period)
     if last and last["decision"] == REJECTED:
-        data.notes.append(f"上一稿被退回（{last['decided_by']}，{last['decided_at']:%Y-%m-%d %H:%M} UTC）：{last['reason']}")
+        data.notes.append(
+            f"上一稿被退回（{last['decided_by']}，{last['decided_at']:%Y-%m-%d %H:%M} UTC）：{last['reason']}"
+        )
     result = write_package(
-        settings, data, force_requested=force, templates_writer=templates_writer(settings, data)
+        settings,
+        data,
+        force_requested=force,
+        templates_writer=templates_writer(settings, data),
+        progress=progress,
     )
     record_publication(settings, result)
     return result

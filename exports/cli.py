@@ -59,7 +59,13 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             f"新生成的数据包是{DRAFT_LABEL}，审核签发后才能发送：newinfra report --period {args.period} --approve --by 姓名 --deliver",
             f"a new package is a draft; approve it first: newinfra report --period {args.period} --approve --by NAME --deliver",
         )
-    result = build_draft(settings, args.period, force=args.force, issued_on=args.issued_on)
+    from newinfra.progress import Progress
+
+    mode = "quiet" if (args.quiet or args.json) else "auto"
+    with Progress("报告包 report", 0, unit="文件 files", mode=mode) as progress:
+        result = build_draft(
+            settings, args.period, force=args.force, issued_on=args.issued_on, progress=progress
+        )
     delivery = None
     if args.json:
         out = result.to_dict()
@@ -108,10 +114,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="印发日期 YYYY-MM-DD（不给则封面留空待填，文件日期取报送期末）/ the issue date",
     )
     p.add_argument(
-        "--approve", action="store_true", help="审核签发本期草稿（需 --by）/ approve the period's draft (needs --by)"
+        "--approve",
+        action="store_true",
+        help="审核签发本期草稿（需 --by）/ approve the period's draft (needs --by)",
     )
     p.add_argument(
-        "--reject", action="store_true", help="退回本期草稿（需 --by 与 --reason）/ reject the draft (--by, --reason)"
+        "--reject",
+        action="store_true",
+        help="退回本期草稿（需 --by 与 --reason）/ reject the draft (--by, --reason)",
     )
     p.add_argument("--by", default=None, help="审核人姓名 / the approver's name")
     p.add_argument("--reason", default=None, help="退回原因（必填）/ why the draft is rejected (required)")
@@ -121,4 +131,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="与 --approve 同用：签发后按 SMTP 设置发送 / with --approve: e-mail the approved package",
     )
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")
+    p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
     p.set_defaults(func=_cmd_report)

@@ -173,8 +173,15 @@ def write_package(
     force_requested: bool,
     templates_writer=None,
     make_pdf: bool = True,
+    progress=None,
 ) -> PackageResult:
-    """Render every file into a temporary folder inside exports/, then move it into place."""
+    """Render every file into a temporary folder inside exports/, then move it into place.
+    ``progress`` (a ``newinfra.progress.Progress``) advances once per file of the package."""
+    from newinfra.progress import NULL_PROGRESS
+
+    progress = progress or NULL_PROGRESS
+    # workbook, briefing, (PDF,) manifest; each next-period template adds one as it is written
+    progress.total = 3 + (1 if make_pdf else 0)
     from exports.briefing import render_briefing
     from exports.pdf import PdfResult, convert_to_pdf
     from exports.tables import all_tables, status_summary
@@ -199,11 +206,14 @@ def write_package(
             files: list[dict[str, Any]] = []
             xlsx = tmp / S.WORKBOOK_NAME.format(period=data.period)
             tables = all_tables(data)
+            progress.set_current(xlsx.name)
             xlsx.write_bytes(render_workbook(data, tables, summary))
             files.append(file_entry(tmp, xlsx, "workbook"))
+            progress.advance(item=xlsx.name)
             page = tmp / S.BRIEFING_NAME.format(period=data.period)
             page.write_bytes(render_briefing(data).encode("utf-8"))
             files.append(file_entry(tmp, page, "briefing"))
+            progress.advance(item=page.name)
             if templates_writer is not None:
                 tdir = tmp / S.TEMPLATES_DIR
                 tdir.mkdir()
@@ -211,6 +221,8 @@ def write_package(
                 for code, path in templates_writer(tdir):
                     path.write_bytes(H.normalize_zip(path.read_bytes(), stamp))
                     files.append(file_entry(tmp, path, "template", department_code=code))
+                    progress.total += 1
+                    progress.advance(item=path.name)
             if make_pdf:
                 # The PDF prints the sheets meant for paper (sector sheets, details, the project list
                 # and the technical quality sheet stay on the screen): a copy without them.
@@ -222,11 +234,13 @@ def write_package(
                     )
                 if pdf.status == "created" and pdf.path:
                     files.append(file_entry(tmp, tmp / pdf.path, "pdf"))
+                progress.advance(item=f"PDF ({pdf.status})")
             else:
                 pdf = PdfResult("skipped", "已按参数跳过 PDF", "PDF skipped by request")
             manifest = build_manifest(data, files, pdf.to_dict(), force_requested, summary)
             blob = manifest_bytes(manifest)
             (tmp / S.MANIFEST_NAME).write_bytes(blob)
+            progress.advance(item=S.MANIFEST_NAME)
             final = package_dir(settings, data.period)
             replaced = place_atomically(tmp, final)
         except BaseException:

@@ -167,10 +167,17 @@ class Progress:
                 self._emit()
 
     def set_current(self, item: str) -> None:
-        """Name the item being worked on now (before it is done)."""
+        """Name the item being worked on now (before it is done). In plain lines, a line every
+        ``every_seconds`` while items are being worked on, so a long item is not silence."""
         self.current = str(item)
         if self.mode == "bar":
             self._update_bar()
+        elif (
+            self.mode == "lines"
+            and self.every_seconds is not None
+            and self.clock() - self._last_line_at >= self.every_seconds
+        ):
+            self._emit()
 
     def close(self) -> None:
         """The last figures: a final plain line, or the bar left at its end."""

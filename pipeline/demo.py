@@ -119,7 +119,10 @@ def _run(settings: Settings, period: str, started: float) -> int:
     _step("init", started)
 
     print(f"2. 生成示例报送 2022-01 … {period} / generate the demo submissions", flush=True)
-    generated = generate(None, through=period, settings=settings)
+    from newinfra.progress import Progress
+
+    with Progress("示例数据 demo-data", 0, unit="文件 files") as progress:
+        generated = generate(None, through=period, settings=settings, progress=progress)
     print(
         f"   {generated.files_written} 个文件，逾期 {generated.late_files}，缺报 {generated.missing}，"
         f"故意错误 {generated.mistakes}；重大项目 {generated.projects} 个"
@@ -129,13 +132,22 @@ def _run(settings: Settings, period: str, started: float) -> int:
 
     print(f"3. Airflow: airflow dags test 依次运行四个 DAG（报告期 {period}）", flush=True)
 
-    def show(result: local_airflow.DagTestResult) -> None:
-        mark = "✓" if result.ok else "✗"
-        print(f"   {mark} {result.dag_id:<30} {result.seconds:5.1f} s", flush=True)
-        if not result.ok:
-            print(result.tail(60))
+    # A bar on a terminal (plain lines in a log) naming the DAG and task running now.
+    with Progress("Airflow", len(CYCLE_DAGS), unit="DAG", every_items=1) as bar:
 
-    results = local_airflow.run_cycle(settings, period, on_result=show)
+        def show(result: local_airflow.DagTestResult) -> None:
+            mark = "✓" if result.ok else "✗"
+            print(f"   {mark} {result.dag_id:<30} {result.seconds:5.1f} s", flush=True)
+            if not result.ok:
+                print(result.tail(60))
+            bar.advance(item=result.dag_id, counts={"ok" if result.ok else "failed": 1})
+
+        results = local_airflow.run_cycle(
+            settings,
+            period,
+            on_result=show,
+            on_task=lambda dag_id, task_id: bar.set_current(f"{dag_id} · {task_id}"),
+        )
     if len(results) < len(CYCLE_DAGS) or not all(r.ok for r in results):
         print("✗ 演示流程未完成 / the demo cycle stopped (see the log above)", file=sys.stderr)
         return 1

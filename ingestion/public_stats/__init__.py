@@ -104,6 +104,7 @@ def fetch_sources(
     sources_file: Path | None = None,
     from_file: Path | None = None,
     throttle=None,
+    progress=None,
 ) -> list[SourceResult]:
     """Fetch the declared public sources (all, or those in ``names``) and load what changed.
 
@@ -112,6 +113,7 @@ def fetch_sources(
     ``sources_file``: another declarations file (tests); default ``ingestion/public_stats/sources.yml``.
     ``from_file``: read the one named source from this file instead of its location.
     ``throttle``: a ``fetch.HostThrottle`` (default: one with ``settings.http_min_delay_s``).
+    ``progress``: a ``newinfra.progress.Progress``, advanced once per source with its status.
     Returns one ``SourceResult`` per source, in sources.yml order.
     """
     from ingestion.public_stats.fetch import HostThrottle, make_client
@@ -155,8 +157,15 @@ def fetch_sources(
     with make_client(
         settings.http_connect_timeout_s, settings.http_read_timeout_s, settings.http_user_agent
     ) as client:
+        from newinfra.progress import NULL_PROGRESS
+
+        progress = progress or NULL_PROGRESS
+        progress.total = len(sources)
         for source in sources:
+            progress.set_current(source.name)
             results.append(_fetch_one(settings, source, client, lookup, force, throttle))
+            status = results[-1].status
+            progress.advance(item=source.name, counts={str(getattr(status, "value", status)): 1})
     return results
 
 

@@ -17,8 +17,18 @@ from newinfra.settings import Settings
 def _cmd_fetch_public(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.public_stats import fetch_sources
     from ingestion.public_stats.settings import STATUS_LABELS
+    from newinfra.progress import Progress
 
-    results = fetch_sources(settings, names=args.source or None, force=args.force, from_file=args.from_file)
+    with Progress(
+        "公开统计 fetch-public", 0, unit="源 sources", mode="quiet" if (args.quiet or args.json) else "auto"
+    ) as progress:
+        results = fetch_sources(
+            settings,
+            names=args.source or None,
+            force=args.force,
+            from_file=args.from_file,
+            progress=progress,
+        )
     if args.json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
         return 0 if all(r.ok for r in results) else 1
@@ -84,4 +94,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="不发送条件请求，未变化的文件也重新映射 / no conditional request; re-map unchanged files",
     )
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")
+    p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
     p.set_defaults(func=_cmd_fetch_public)

@@ -120,3 +120,14 @@ def test_the_environment_can_force_a_mode(monkeypatch):
     monkeypatch.delenv("NEWINFRA_PROGRESS")
     assert resolve_mode("auto", io.StringIO()) == "lines"
     assert resolve_mode("bar", io.StringIO()) == "bar"
+
+
+def test_naming_the_current_item_prints_a_line_when_the_interval_has_passed():
+    stream, clock = io.StringIO(), FakeClock()
+    p = Progress("dags", 4, mode="lines", stream=stream, every_items=4, every_seconds=5.0, clock=clock)
+    p.set_current("transform · dbt_build")
+    assert stream.getvalue() == ""  # no time has passed
+    clock.now += 6.0
+    p.set_current("transform · publish")
+    assert stream.getvalue().splitlines() == [p.line()]
+    assert "当前 current transform · publish" in stream.getvalue()

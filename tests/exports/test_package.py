@@ -468,6 +468,9 @@ def test_cli_builds_and_delivers(settings, smtp_server, monkeypatch, capsys):
     assert main(["report", "--period", PERIOD, "--deliver"]) == 2  # a new package is a draft: not sent
     assert main(["report", "--period", PERIOD]) == 0
     assert inbox.messages == []
+    # progress per file of the package, as plain lines when stderr is not a terminal
+    shown = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[报告包 report] ")]
+    assert shown and "(100%)" in shown[-1] and "当前 current manifest.json" in shown[-1], shown
     assert main(["report", "--period", PERIOD, "--approve", "--by", "张审核", "--deliver"]) == 0
     out = capsys.readouterr().out
     assert "邮件 / mail: 已发送至 office@example.org" in out

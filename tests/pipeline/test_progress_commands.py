@@ -67,3 +67,36 @@ def test_ingest_shows_each_file_with_running_counts_by_status(home):
     assert "[采集 ingest]" not in out.stdout  # stdout keeps the per-file summary only
     quiet = _newinfra(home, "ingest", "--quiet")
     assert not _lines(quiet.stderr, "采集 ingest")
+
+
+def test_fetch_public_shows_each_source(home):
+    from ingestion.public_stats import list_sources
+
+    enabled = [s for s in list_sources() if s.enabled]
+    out = _newinfra(home, "fetch-public")
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = _lines(out.stderr, "公开统计 fetch-public")
+    assert lines and _done(lines[-1]) == f"{len(enabled)}/{len(enabled)}", out.stderr[-2000:]
+    assert "(100%)" in lines[-1]
+    counts = lines[-1].split(" | ")[1].split()
+    assert sum(int(n) for n in counts[1::2]) == len(enabled)
+
+
+def test_demo_data_shows_each_file_written(home, tmp_path):
+    out = _newinfra(
+        home,
+        "demo-data",
+        "--out",
+        str(tmp_path / "d"),
+        "--through",
+        "2022-02",
+        "--department",
+        "CAC",
+        "--workers",
+        "1",
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    files = [p for p in (tmp_path / "d" / "landing").rglob("*") if p.is_file()]
+    lines = _lines(out.stderr, "示例数据 demo-data")
+    assert files and lines and _done(lines[-1]) == f"{len(files)}/{len(files)}", out.stderr[-2000:]
+    assert "(100%)" in lines[-1]
