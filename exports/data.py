@@ -834,6 +834,20 @@ def load_report_data(
             sector_names = dict(
                 con.execute("select distinct sector, sector_zh from governance.dim_indicator").fetchall()
             )
+            source_health = (
+                _fetch(
+                    con,
+                    """
+                    select title_zh, publisher, source_name, frequency, is_enabled, is_synthetic,
+                           last_fetch_at, last_fetch_status, last_success_at, newest_period,
+                           months_behind, max_age_months, health_status, health_label_zh, last_error_zh
+                    from governance.fct_public_source_health
+                    order by is_enabled desc, source_name
+                    """,
+                )
+                if "governance.fct_public_source_health" in _tables(con)
+                else []
+            )
             # The method note, from the definition the models use (docs/progress-method.md).
             method_notes = [
                 str(note)
@@ -879,6 +893,7 @@ def load_report_data(
         rates=rates,
         projects=projects,
         quality_rows=quality_rows,
+        source_health=source_health,
         revisions=revisions,
         next_period=next_period(period),
         notes=notes,

@@ -126,6 +126,8 @@ class ReportData:
     rates: dict[str, Any] = field(default_factory=dict)
     projects: list[dict[str, Any]] = field(default_factory=list)
     quality_rows: list[dict[str, Any]] = field(default_factory=list)
+    # governance.fct_public_source_health: per public source, its last fetch and staleness
+    source_health: list[dict[str, Any]] = field(default_factory=list)
     revisions: list[dict[str, Any]] = field(default_factory=list)
     next_period: str = ""
     notes: list[str] = field(default_factory=list)

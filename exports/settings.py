@@ -29,6 +29,7 @@ SHEET_INVESTMENT_CHECK = "投资核对"
 SHEET_RANKINGS = "市(州)排名"
 SHEET_CHASING = "催报清单"
 SHEET_QUALITY = "数据质量（技术）"
+SHEET_SOURCES = "公开数据源（技术）"
 SHEET_REVISIONS = "修订说明"
 # Rows of every table sheet: 1 title, 2 data cut-off, 3 header, data from 4.
 TITLE_ROW = 1

@@ -572,6 +572,52 @@ def quality_table(data: ReportData) -> Table:
     )
 
 
+HEALTH_COLOUR = {  # fct_public_source_health.health_status -> colour group
+    "ok": "green",
+    "stale": "yellow",
+    "no_data": "yellow",
+    "never_fetched": "yellow",
+    "failing": "red",
+    "misdeclared": "red",
+    "undeclared": "grey",
+    "disabled": "grey",
+}
+
+
+def source_health_table(data: ReportData) -> Table:
+    """Per public source: the last successful fetch, the newest month it holds and how far that is
+    behind the report month (governance.fct_public_source_health; docs/public-stats.md)."""
+    cols = (
+        Column(
+            "状态",
+            lambda r: r.get("health_label_zh"),
+            colour=lambda r: HEALTH_COLOUR.get(r.get("health_status"), "grey"),
+            width=12,
+        ),
+        Column("数据源", lambda r: r.get("title_zh"), width=26, wrap=True),
+        Column("发布机构", lambda r: r.get("publisher"), width=16, wrap=True),
+        Column("编码", lambda r: r.get("source_name"), width=18),
+        Column("频率", lambda r: r.get("frequency"), width=8),
+        Column("启用", lambda r: bool(r.get("is_enabled")), width=6),
+        Column("示例数据", lambda r: bool(r.get("is_synthetic")), width=8),
+        Column("最近获取", lambda r: r.get("last_fetch_at"), "yyyy-mm-dd hh:mm", width=15),
+        Column("最近成功", lambda r: r.get("last_success_at"), "yyyy-mm-dd hh:mm", width=15),
+        Column("最新数据月", lambda r: r.get("newest_period"), width=10),
+        Column("落后月数", lambda r: r.get("months_behind"), "0", width=8),
+        Column("允许滞后（月）", lambda r: r.get("max_age_months"), "0", width=10),
+        Column("最近错误", lambda r: r.get("last_error_zh"), width=36, wrap=True),
+    )
+    return Table(
+        title=f"公开数据源状态（技术，供数据团队；{H.period_label(data.period)}）",
+        sheet=S.SHEET_SOURCES,
+        columns=cols,
+        rows=tuple(data.source_health),
+        note="每个公开统计来源的最近一次获取、最近一次成功、所含最新月份及其相对报告期的滞后；"
+        "超过允许滞后为“数据过期”，获取失败的来源保留上次成功的版本。",
+        printed=False,
+    )
+
+
 def revisions_table(data: ReportData) -> Table:
     def fmt(r: dict) -> str:
         return H.number_format(r.get("display_unit"), r.get("display_scale"), r.get("kind"))
@@ -628,6 +674,7 @@ def all_tables(data: ReportData) -> list[Table]:
         S.SHEET_INVESTMENT_CHECK,
         S.SHEET_INVESTMENT,
         S.SHEET_QUALITY,
+        S.SHEET_SOURCES,
         S.SHEET_REVISIONS,
     ]
     used = list(fixed)
@@ -641,5 +688,6 @@ def all_tables(data: ReportData) -> list[Table]:
         investment_check_table(data),
         investment_table(data),
         quality_table(data),
+        source_health_table(data),
         revisions_table(data),
     ]

@@ -732,3 +732,37 @@ def test_chasing_list_for_the_missing_department(settings, built):
     assert set(row["缺报指标"].value.split("、")) == led
     assert "尚未报送" in row["催报通知（可直接发送）"].value and dept in row["催报通知（可直接发送）"].value
     assert list(rows)[0] == dept  # the missing department first
+
+
+def test_source_health_sheet_lists_every_source_as_the_mart_says(settings):
+    """The technical sheet 公开数据源（技术）: one row per public source with its health label, newest
+    month and lag, read back from the workbook and compared with governance.fct_public_source_health
+    after a real fetch of the declared sources and a dbt build of the mart."""
+    from ingestion.public_stats import fetch_sources
+    from newinfra.transform import build, publish_marts
+
+    fetch_sources(settings)
+    build(settings, "+fct_public_source_health", period=PERIOD)
+    publish_marts(settings)
+    built = build_package(settings, PERIOD, force=True)
+    expected = _published(
+        settings,
+        "select source_name, health_label_zh, newest_period, months_behind "
+        "from governance.fct_public_source_health order by source_name",
+    )
+    book = openpyxl.load_workbook(built.path / f"责任分解表进展_{PERIOD}.xlsx", read_only=True)
+    try:
+        rows = list(book["公开数据源（技术）"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    header = next(i for i, row in enumerate(rows) if row[:2] == ("状态", "数据源"))
+    col = {name: rows[header].index(name) for name in ("状态", "编码", "最新数据月", "落后月数")}
+    got = sorted(
+        (r[col["编码"]], r[col["状态"]], r[col["最新数据月"]], r[col["落后月数"]])
+        for r in rows[header + 1 :]
+        if r[col["编码"]]
+    )
+    want = [
+        (e["source_name"], e["health_label_zh"], e["newest_period"], e["months_behind"]) for e in expected
+    ]
+    assert got == want and want

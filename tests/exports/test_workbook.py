@@ -42,7 +42,7 @@ def test_sheets_in_order(wb):
     # sector names: from the data where given (compute, broadband), else the fallback labels
     assert wb.sheetnames == [
         "总览", "责任分解表", "责任分解表（明细）", "算力枢纽", "通信网络", *sectors[2:], "市(州)排名", "报送情况", "催报清单", "投资核对",
-        "重大项目投资", "数据质量（技术）", "修订说明",
+        "重大项目投资", "数据质量（技术）", "公开数据源（技术）", "修订说明",
     ]  # fmt: skip
 
 
