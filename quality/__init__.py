@@ -47,12 +47,12 @@ os.environ["SODA_CORE_TELEMETRY_ENABLED"] = "false"
 from quality.helpers import CheckRecord, CheckRun  # noqa: E402
 
 
-def run_checks(settings, period: str | None = None) -> CheckRun:
+def run_checks(settings, period: str | None = None, progress=None) -> CheckRun:
     """Verify every contract for ``period`` and append the results to quality.check_results.
-    See :func:`quality.runner.run_checks`."""
+    ``progress``: a ``newinfra.progress`` factory. See :func:`quality.runner.run_checks`."""
     from quality.runner import run_checks as _run
 
-    return _run(settings, period)
+    return _run(settings, period, progress=progress)
 
 
 def latest_results(settings_or_con, period: str) -> list[CheckRecord]:
