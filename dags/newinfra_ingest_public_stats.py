@@ -37,8 +37,10 @@ def newinfra_ingest_public_stats() -> None:
     def fetch() -> dict[str, Any]:
         """Fetch every declared source (the warehouse writer)."""
         from ingestion.public_stats import fetch_sources
+        from newinfra.progress import Progress
 
-        results = fetch_sources(platform_settings())
+        with Progress("公开统计 fetch-public", 0, unit="源 sources", mode="lines") as progress:
+            results = fetch_sources(platform_settings(), progress=progress)
         summary = {
             "sources": len(results),
             "by_status": summarize(results),

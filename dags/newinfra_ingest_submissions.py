@@ -37,8 +37,11 @@ def newinfra_ingest_submissions() -> None:
     def ingest_landing() -> dict[str, Any]:
         """Ingest every file in the landing folder (the warehouse writer)."""
         from ingestion.submissions import ingest_paths
+        from newinfra.progress import Progress
 
-        results = ingest_paths(platform_settings())
+        # plain progress lines in the task log: files done, rate, ETA, counts by status
+        with Progress("采集 ingest", 0, unit="文件 files", mode="lines") as progress:
+            results = ingest_paths(platform_settings(), progress=progress)
         by_status = summarize(results)
         # duplicates change nothing; 'waiting' files (still uploading) are left for the next run
         new = sum(n for status, n in by_status.items() if status not in ("duplicate", "waiting"))

@@ -65,7 +65,9 @@ def newinfra_monthly_report() -> None:
         from newinfra.transform import build, publish
 
         settings = platform_settings()
-        result = build(settings, period=period)
+        from newinfra.progress import progress_factory
+
+        result = build(settings, period=period, progress=progress_factory(mode="lines"))
         path = publish(settings)
         summary = to_jsonable(result)
         summary.pop("output", None)  # dbt's log: in the task log, not in XCom
@@ -76,9 +78,10 @@ def newinfra_monthly_report() -> None:
         """Stop here when a blocking quality check fails for the period."""
         from airflow.sdk.exceptions import AirflowFailException
 
+        from newinfra.progress import progress_factory
         from quality import run_checks
 
-        run = run_checks(platform_settings(), period)
+        run = run_checks(platform_settings(), period, progress=progress_factory(mode="lines"))
         summary = {"run_id": run.run_id, "period": period, "counts": run.counts, "is_blocked": run.is_blocked}
         print(f"质量闸门 / quality gate: {summary}")
         if run.is_blocked:
@@ -97,7 +100,10 @@ def newinfra_monthly_report() -> None:
         from exports import build_package
 
         force = bool((params or {}).get("force", False))
-        result = build_package(platform_settings(), period, force=force)
+        from newinfra.progress import Progress
+
+        with Progress("报告包 report", 0, unit="文件 files", mode="lines") as progress:
+            result = build_package(platform_settings(), period, force=force, progress=progress)
         summary = to_jsonable(result)
         print(f"报告包 / package: {summary}")
         return summary

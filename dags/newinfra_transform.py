@@ -58,9 +58,10 @@ def newinfra_transform() -> None:
         """Run every Soda contract over the warehouse and record the results."""
         import logging
 
+        from newinfra.progress import progress_factory
         from quality import run_checks
 
-        run = run_checks(platform_settings())
+        run = run_checks(platform_settings(), progress=progress_factory(mode="lines"))
         summary = {"run_id": run.run_id, "counts": run.counts, "is_blocked": run.is_blocked}
         if run.is_blocked:
             names = ", ".join(sorted({str(r.check_name) for r in run.blocking_failures})[:20])

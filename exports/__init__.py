@@ -49,7 +49,11 @@ if TYPE_CHECKING:
 
 
 def build_package(
-    settings: Settings, period: str, force: bool = False, issued_on: dt.date | None = None
+    settings: Settings,
+    period: str,
+    force: bool = False,
+    issued_on: dt.date | None = None,
+    progress=None,
 ) -> PackageResult:
     """Build the monthly package of ``period`` (YYYY-MM) into NEWINFRA_HOME/exports/YYYY-MM/.
 
@@ -64,7 +68,11 @@ def build_package(
 
     data = load_report_data(settings, period, force=force, issued_on=issued_on)
     result = write_package(
-        settings, data, force_requested=force, templates_writer=templates_writer(settings, data)
+        settings,
+        data,
+        force_requested=force,
+        templates_writer=templates_writer(settings, data),
+        progress=progress,  # a newinfra.progress.Progress, per file of the package
     )
     record_publication(settings, result)
     return result

@@ -78,6 +78,23 @@ def test_every_dag_runs(cycle):
         assert states and set(states.values()) <= {"success", "skipped"}, (dag_id, states)
 
 
+def test_task_logs_show_progress_lines(cycle):
+    """Long tasks print plain progress lines into Airflow's task log (files, sources, contracts,
+    dbt nodes, files of the package), each ending at 100%."""
+    logs = {r.dag_id: r.output for r in cycle["results"]}
+    expected = {
+        DAG_INGEST_SUBMISSIONS: "[采集 ingest] 9/9 ",
+        "newinfra_ingest_public_stats": "[公开统计 fetch-public] ",
+        DAG_TRANSFORM: "[质量检查 check] ",
+        DAG_MONTHLY_REPORT: "[报告包 report] ",
+    }
+    for dag_id, prefix in expected.items():
+        lines = [line for line in logs[dag_id].splitlines() if prefix in line]
+        assert lines and "(100%)" in lines[-1], (dag_id, logs[dag_id][-3000:])
+    report = [line for line in logs[DAG_MONTHLY_REPORT].splitlines() if "[dbt build] " in line]
+    assert report and "(100%)" in report[-1]
+
+
 def test_ingest_loaded_the_landing_folder_and_announced_it(cycle):
     import duckdb
 
