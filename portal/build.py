@@ -174,7 +174,11 @@ def render_site(
                 targets=data.targets.get(ind["indicator_id"], []),
                 tasks=data.tasks.get(ind["indicator_id"], []),
                 co=data.co_departments.get(ind["indicator_id"], []),
-                series=data.series.get(ind["indicator_id"], {}),
+                # an indicator with no reported figure yet has an empty series, not a missing one
+                series=data.series.get(
+                    ind["indicator_id"],
+                    {"areas": [], "n_areas_total": 0, "periods": [], "values": {}, "carried": {}},
+                ),
                 provenance=data.provenance.get(ind["indicator_id"], []),
                 recon=data.reconciliation.get(ind["indicator_id"], []),
                 recon_counts=data.reconciliation_counts.get(ind["indicator_id"]),
