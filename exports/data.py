@@ -309,7 +309,6 @@ REQUIRED = (
     "governance.dim_department",
     "governance.dim_prefecture",
     "governance.dim_indicator",
-    "governance.dim_progress_method",
 )
 
 
@@ -849,12 +848,16 @@ def load_report_data(
                 else []
             )
             # The method note, from the definition the models use (docs/progress-method.md).
-            method_notes = [
-                str(note)
-                for (note,) in con.execute(
-                    "select note_zh from governance.dim_progress_method order by sort_order"
-                ).fetchall()
-            ]
+            method_notes = (
+                [
+                    str(note)
+                    for (note,) in con.execute(
+                        "select note_zh from governance.dim_progress_method order by sort_order"
+                    ).fetchall()
+                ]
+                if "governance.dim_progress_method" in _tables(con)
+                else []
+            )
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise PlatformError(
             f"无法只读打开已发布的分析库：{exc}",

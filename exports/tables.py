@@ -599,7 +599,7 @@ def source_health_table(data: ReportData) -> Table:
         Column("编码", lambda r: r.get("source_name"), width=18),
         Column("频率", lambda r: r.get("frequency"), width=8),
         Column("启用", lambda r: bool(r.get("is_enabled")), width=6),
-        Column("示例数据", lambda r: bool(r.get("is_synthetic")), width=8),
+        Column("合成", lambda r: bool(r.get("is_synthetic")), width=6),
         Column("最近获取", lambda r: r.get("last_fetch_at"), "yyyy-mm-dd hh:mm", width=15),
         Column("最近成功", lambda r: r.get("last_success_at"), "yyyy-mm-dd hh:mm", width=15),
         Column("最新数据月", lambda r: r.get("newest_period"), width=10),
