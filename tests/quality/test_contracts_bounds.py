@@ -28,9 +28,11 @@ _BIG_BASE = "(select max(abs(target_value)) + 1 from plan.indicator_targets)"
 
 
 def _absurd_share(table: str, share: str, monthly_base: str, indicator: str) -> list[str]:
+    # Every row on both sides: one row each (`upd`) would have to be the same prefecture and month,
+    # and which row comes first in a table dbt built in parallel is not fixed.
     return [
-        upd(table, f"{share} = 50"),
-        upd(MON, f"{monthly_base} = {_BIG_BASE}", f"indicator_id = '{indicator}'"),
+        f"update {table} set {share} = 50",
+        f"update {MON} set {monthly_base} = {_BIG_BASE} where indicator_id = '{indicator}'",
     ]
 
 
