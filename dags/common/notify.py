@@ -1,11 +1,21 @@
-"""The failure notice of every newinfra task: logged, and e-mailed when SMTP is configured."""
+"""The failure notice of every newinfra task: logged, and e-mailed when SMTP is configured.
+
+The mail goes out through the SMTP provider's ``SmtpNotifier`` (apache-airflow-providers-smtp): it
+builds the message, opens the connection (STARTTLS, login) and sends. Its connection is made from the
+platform's own settings (``NEWINFRA_SMTP_*``, ``NEWINFRA_MAIL_FROM``, ``NEWINFRA_MAIL_TO``), the same
+that deliver the monthly package, so the mail server is configured in one place. See
+docs/operations.md and docs/architecture.md.
+
+Only the standard library and the core are imported at module level (the DAG files import this at
+parse time); the provider is imported when a task fails.
+"""
 
 from __future__ import annotations
 
+import html
+import json
 import logging
-import smtplib
 from collections.abc import Mapping
-from email.message import EmailMessage
 from typing import Any
 
 from dags.common.schedule import context_value
@@ -13,9 +23,12 @@ from newinfra.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# The id of the connection the notifier's hook uses; it is built from the settings, never looked up.
+SMTP_CONN_ID = "newinfra_smtp"
 
-def failure_message(context: Mapping[str, Any]) -> tuple[str, str]:
-    """Subject and body of the failure notice for a task's context."""
+
+def failure_message(context: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """Subject and body lines (Chinese and English) of the failure notice for a task's context."""
     ti = context_value(context, "ti") or context_value(context, "task_instance")
     dag_id = getattr(ti, "dag_id", None) or getattr(context_value(context, "dag"), "dag_id", "?")
     task_id = getattr(ti, "task_id", "?")
@@ -34,27 +47,59 @@ def failure_message(context: Mapping[str, Any]) -> tuple[str, str]:
     ]
     if log_url:
         lines.append(f"日志 / log: {log_url}")
-    return subject, "\n".join(lines) + "\n"
+    return subject, lines
 
 
-def send_mail(settings_: Settings, subject: str, body: str) -> bool:
-    """Send a plain-text mail with the platform's SMTP settings; False when SMTP is not configured."""
-    if not settings_.smtp_host or not settings_.mail_to:
-        return False
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = settings_.mail_from
-    msg["To"] = ", ".join(settings_.mail_to)
-    msg.set_content(body)
-    with smtplib.SMTP(
-        settings_.smtp_host, settings_.smtp_port, timeout=settings_.http_read_timeout_s
-    ) as smtp:
-        if settings_.smtp_starttls:
-            smtp.starttls()
-        if settings_.smtp_user:
-            smtp.login(settings_.smtp_user, settings_.smtp_password)
-        smtp.send_message(msg)
-    return True
+def failure_html(lines: list[str]) -> str:
+    """The notice's lines as the HTML body the provider sends (escaped: an error may hold ``<``)."""
+    return "<p>" + "<br>\n".join(html.escape(line) for line in lines) + "</p>\n"
+
+
+def smtp_connection(settings: Settings) -> Any:
+    """The Airflow SMTP connection of the platform's settings: plain SMTP, STARTTLS when
+    ``NEWINFRA_SMTP_STARTTLS`` is on, login when a user is set."""
+    from airflow.providers.common.compat.sdk import Connection
+
+    extra = {
+        "from_email": settings.mail_from,
+        "disable_ssl": True,  # SMTPS (port 465) is not offered; STARTTLS below
+        "disable_tls": not settings.smtp_starttls,
+        "timeout": int(settings.http_read_timeout_s),
+    }
+    return Connection(
+        conn_id=SMTP_CONN_ID,
+        conn_type="smtp",
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        login=settings.smtp_user or None,
+        password=settings.smtp_password or None,
+        extra=json.dumps(extra),
+    )
+
+
+def failure_notifier(settings: Settings, subject: str, lines: list[str]) -> Any:
+    """The provider's ``SmtpNotifier`` for one notice, its hook connected with the platform's settings."""
+    from functools import cached_property
+
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    class PlatformSmtpHook(SmtpHook):
+        def get_connection(self, conn_id: str) -> Any:  # type: ignore[override]
+            return smtp_connection(settings)
+
+    class PlatformSmtpNotifier(SmtpNotifier):
+        @cached_property
+        def hook(self) -> SmtpHook:
+            return PlatformSmtpHook(smtp_conn_id=SMTP_CONN_ID)
+
+    return PlatformSmtpNotifier(
+        to=list(settings.mail_to),
+        from_email=settings.mail_from,
+        subject=subject,
+        html_content=failure_html(lines),
+        smtp_conn_id=SMTP_CONN_ID,
+    )
 
 
 def notify_failure(context: Mapping[str, Any]) -> None:
@@ -62,10 +107,15 @@ def notify_failure(context: Mapping[str, Any]) -> None:
 
     Never raises: a broken mail server must not hide the task's own error.
     """
-    subject, body = failure_message(context)
-    log.error("%s\n%s", subject, body)
+    subject, lines = failure_message(context)
+    log.error("%s\n%s", subject, "\n".join(lines))
+    settings = Settings.from_env()
+    if not settings.smtp_host or not settings.mail_to:
+        return
     try:
-        if send_mail(Settings.from_env(), subject, body):
-            log.info("failure notice mailed")
+        # notify(), not __call__: the subject and body are final text, not Jinja templates (an error
+        # message may contain "{{").
+        failure_notifier(settings, subject, lines).notify(dict(context))
+        log.info("failure notice mailed to %s", ", ".join(settings.mail_to))
     except Exception as exc:  # noqa: BLE001 - the callback must not fail
         log.warning("could not mail the failure notice: %s", exc)

@@ -1,92 +1,18 @@
-"""The DAGs' shared helpers: the failure callback (logs; mails through a real SMTP server when
-configured; never raises), the dbt vars the Cosmos group passes, and the dbt-locked wrapper that
-holds the warehouse lock around every dbt invocation of the transform DAG."""
+"""The DAGs' shared helpers: the dbt vars the Cosmos group passes, and the dbt-locked wrapper that
+holds the warehouse lock around every dbt invocation of the transform DAG. The failure notice is
+tested in test_notify.py."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import types
-from email.header import decode_header, make_header
-
-import pytest
 
 from dags.common.constants import DBT_LOCKED_EXECUTABLE
 from dags.common.cosmos_dbt import dbt_tasks
-from dags.common.notify import notify_failure
 from newinfra import db
 from newinfra.settings import DBT_PROJECT_DIR, Settings
-
-
-def _context(exc: Exception) -> dict:
-    ti = types.SimpleNamespace(
-        dag_id="newinfra_monthly_report",
-        task_id="export_package",
-        run_id="scheduled__2024-07-06T00:00:00+00:00",
-        try_number=3,
-        log_url="http://localhost:8080/dags/newinfra_monthly_report/runs/x/tasks/export_package",
-    )
-    return {"ti": ti, "run_id": ti.run_id, "exception": exc, "data_interval_end": "2024-07-06T00:00:00+00:00"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture()
-def smtp_server():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received = []
-
-    class Keep(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    controller = Controller(Keep(), hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, received
-    controller.stop()
-
-
-def test_failure_is_logged_and_mailed(home, monkeypatch, smtp_server, caplog):
-    controller, received = smtp_server
-    monkeypatch.setenv("NEWINFRA_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("NEWINFRA_SMTP_PORT", str(controller.port))
-    monkeypatch.setenv("NEWINFRA_MAIL_TO", "ops@example.org, lead@example.org")
-    with caplog.at_level(logging.INFO, logger="dags.common.notify"):
-        notify_failure(_context(RuntimeError("SMTP of the department down")))
-    assert "newinfra_monthly_report.export_package" in caplog.text
-    assert len(received) == 1
-    mail = received[0]
-    subject = " ".join(str(make_header(decode_header(mail["Subject"]))).split())
-    assert subject == "[newinfra] 任务失败 / task failed: newinfra_monthly_report.export_package"
-    assert mail["To"] == "ops@example.org, lead@example.org"
-    body = mail.get_payload(decode=True).decode("utf-8")
-    assert "RuntimeError: SMTP of the department down" in body and "尝试次数 / try: 3" in body
-
-
-def test_failure_without_smtp_only_logs(home, monkeypatch, caplog):
-    monkeypatch.delenv("NEWINFRA_SMTP_HOST", raising=False)
-    with caplog.at_level(logging.INFO, logger="dags.common.notify"):
-        notify_failure(_context(ValueError("boom")))
-    assert "task failed: newinfra_monthly_report.export_package" in caplog.text
-    assert "mailed" not in caplog.text
-
-
-def test_failure_callback_never_raises(home, monkeypatch, caplog):
-    monkeypatch.setenv("NEWINFRA_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("NEWINFRA_SMTP_PORT", str(_free_port()))  # nobody listens
-    monkeypatch.setenv("NEWINFRA_MAIL_TO", "ops@example.org")
-    notify_failure(_context(ValueError("boom")))
-    assert "could not mail the failure notice" in caplog.text
 
 
 def test_cosmos_passes_the_platform_settings_as_dbt_vars(home, monkeypatch):
