@@ -1,4 +1,5 @@
-"""Names and numbers of the newinfra DAGs: the pool, the assets, the DAG ids, the schedule, retries."""
+"""Names and numbers of the newinfra DAGs: the pool, the assets, the DAG ids, the schedule (the retry
+policy is in dags/common/defaults.py)."""
 
 from __future__ import annotations
 
@@ -30,13 +31,6 @@ CYCLE_DAGS = (DAG_INGEST_SUBMISSIONS, DAG_INGEST_PUBLIC_STATS, DAG_TRANSFORM, DA
 
 REPORT_CRON = "0 8 6 * *"  # 08:00 on the 6th, local time: the report for the month before
 REPORT_DAY = 6
-
-# Retries: 2 more tries, 2 min then 4 min later (exponential, capped at 30 min).
-RETRIES = 2
-RETRY_DELAY = dt.timedelta(minutes=2)
-RETRY_BACKOFF = 2.0
-MAX_RETRY_DELAY = dt.timedelta(minutes=30)
-EXECUTION_TIMEOUT = dt.timedelta(hours=2)
 
 # The wrapper Cosmos runs instead of dbt: it takes the warehouse lock, then runs dbt.
 DBT_LOCKED_EXECUTABLE = PROJECT_ROOT / "newinfra" / "bin" / "dbt-locked"

@@ -19,15 +19,11 @@ from dags.common.constants import (
     DAGS_FOLDER,
     DBT_LOCKED_EXECUTABLE,
     MARTS_URI,
-    MAX_RETRY_DELAY,
     OWNER,
     POOL,
     RAW_PUBLIC_OBSERVATIONS_URI,
     RAW_SUBMISSIONS_URI,
     REPORT_CRON,
-    RETRIES,
-    RETRY_BACKOFF,
-    RETRY_DELAY,
     START_DATE,
 )
 from dags.common.cosmos_dbt import DBT_MODE_WATCHER, dbt_tasks
@@ -49,9 +45,16 @@ WRITERS = {
     DAG_MONTHLY_REPORT: {"refresh_marts", "quality_gate", "export_package", "deliver_package"},
 }
 # Tasks that read the data home without writing the warehouse: the warehouse worker, no pool.
-DATA_HOME_READERS = {DAG_TRANSFORM: {"rebuild_portal"}}
+# The report's approval task waits for days: it holds no pool slot (docs/report.md "审核与签发").
+DATA_HOME_READERS = {DAG_TRANSFORM: {"rebuild_portal"}, DAG_MONTHLY_REPORT: {"approve_package"}}
 # Deliberately not retried: a blocked quality gate is a verdict, not a glitch.
-NO_RETRY = {(DAG_MONTHLY_REPORT, "quality_gate")}
+# A decision (or its timeout) is not retried either: a retry would ask again.
+NO_RETRY = {(DAG_MONTHLY_REPORT, "quality_gate"), (DAG_MONTHLY_REPORT, "approve_package")}
+# The retry policy as docs/architecture.md and dags/common/defaults.py state it, written out here.
+RETRIES = 2
+RETRY_DELAY = dt.timedelta(minutes=2)
+RETRY_BACKOFF = 2.0
+MAX_RETRY_DELAY = dt.timedelta(minutes=30)
 
 
 @pytest.fixture(scope="module")
