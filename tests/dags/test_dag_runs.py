@@ -1,7 +1,8 @@
 """Real `airflow dags test` runs of every DAG, in the order of one monthly cycle, against a temporary
 NEWINFRA_HOME (seeded, with a slice of the demo submissions in its landing folder) and a SQLite
-metadata DB — what `newinfra airflow-cycle --period 2022-02` does. Then: a second ingest is a no-op
-that announces nothing, and the report DAG's package equals `newinfra run --period` on the same data
+metadata DB — what `newinfra airflow-cycle --period 2022-02` does, the report's approval answered
+as a named approver (docs/report.md "审核与签发 / sign-off"). Then: a second ingest is a no-op that
+announces nothing, and the report DAG's package equals `newinfra run --period` on the same data
 (the backfill of a past month)."""
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pipeline import local_airflow
 
 PERIOD = "2022-02"  # reported by the run of 2022-03-06
 DEPARTMENTS = ["CAC", "STD", "BDB"]
+APPROVER = "测试审核人"
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +42,9 @@ def cycle(seeded_home_template, airflow_home, tmp_path_factory):
     generate(home, through="2022-03", settings=settings, folders=DEPARTMENTS, workers=1)
     files = sorted(p for p in (home / "landing").rglob("*") if p.is_file())
     assert len(files) == 3 * len(DEPARTMENTS)
-    results = local_airflow.run_cycle(settings, PERIOD, airflow_home=airflow_home)
+    results = local_airflow.run_cycle(
+        settings, PERIOD, airflow_home=airflow_home, decision=local_airflow.Decision(by=APPROVER)
+    )
     env = local_airflow.airflow_env(settings, airflow_home)
     return {"home": home, "settings": settings, "env": env, "results": results, "files": files}
 
@@ -114,17 +118,42 @@ def test_ingest_loaded_the_landing_folder_and_announced_it(cycle):
 
 def test_transform_ran_one_build_and_published(cycle):
     states = _last_states(cycle["env"], DAG_TRANSFORM)
-    assert states == {"dbt_build": "success", "quality_checks": "success", "publish": "success"}
+    assert states == {
+        "dbt_build": "success",
+        "quality_checks": "success",
+        "publish": "success",
+        "rebuild_portal": "success",
+    }
     assert (cycle["home"] / "published" / "marts.duckdb").exists()
+    assert (cycle["home"] / "published" / "portal" / "index.html").is_file()
     assert _asset_events(cycle["env"], "newinfra://marts/") >= 1
 
 
 def test_report_for_the_month_before(cycle):
     states = _last_states(cycle["env"], DAG_MONTHLY_REPORT)
     assert set(states.values()) == {"success"}, states
+    assert set(states) >= {"export_package", "approve_package", "deliver_package"}
     manifest = json.loads((cycle["home"] / "exports" / PERIOD / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["period"] == PERIOD
     assert not (cycle["home"] / "exports" / "2022-03").exists()
+
+
+def test_report_was_signed_off_by_the_named_approver(cycle):
+    """The report run waited at approve_package and went on only after the runner's answer: the
+    decision is recorded, the package is the signed one, the draft is kept beside it."""
+    from exports.approval import decisions
+
+    report = cycle["results"][-1]
+    assert [(a["responded_by"]["name"], a["chosen_options"]) for a in report.answers] == [
+        (APPROVER, ["Approve"])
+    ]
+    rows = decisions(cycle["settings"], PERIOD)
+    assert [(r["decision"], r["decided_by"], r["via"]) for r in rows] == [("approved", APPROVER, "airflow")]
+    folder = cycle["home"] / "exports" / PERIOD
+    signed = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    draft = json.loads((folder.with_name(f"{PERIOD}.draft") / "manifest.json").read_text(encoding="utf-8"))
+    assert (signed["is_draft"], draft["is_draft"]) == (False, True)
+    assert signed["snapshot_id"] == draft["snapshot_id"]
 
 
 def test_second_ingest_finds_nothing_new_and_announces_nothing(cycle):
@@ -171,6 +200,9 @@ def test_backfill_reproduces_the_month(cycle, tmp_path):
         assert cli_manifest[key] == dag_manifest[key], key
     assert cli_manifest["quality"]["blocking_failures"] == dag_manifest["quality"]["blocking_failures"]
     changing = {  # what differs by construction: the snapshot, the quality run, the generation time
+        # and 审核/签发: the DAG's package was signed by APPROVER, `newinfra run` leaves lines to sign
+        APPROVER,
+        "＿" * 8,
         dag_manifest["snapshot_id"],
         cli_manifest["snapshot_id"],
         dag_manifest["quality"]["run_id"],
