@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.submissions.constants import (
+    CONTACT_FIELDS,
     HEADER_SEARCH_ROWS,
     INDICATOR_COLUMNS,
     PROJECT_COLUMNS,
     PROJECT_STATUSES,
+    SHEET_GUIDE,
     SHEET_INDICATORS,
     SHEET_PROJECTS,
 )
@@ -37,6 +39,7 @@ def fill_template(
     projects: Iterable[Mapping[str, Any]] | None = None,
     out_path: str | Path | None = None,
     notes: Mapping[tuple[str, str], str] | None = None,
+    contacts: Mapping[str, Any] | None = None,
 ) -> Path:
     """Type values into a template with openpyxl, as a department would; save to ``out_path`` (or in place).
 
@@ -46,7 +49,8 @@ def fill_template(
     ``projects``: dicts keyed by the project sheet's column keys (``project_code`` required;
     ``completed_this_month``, ``cumulative_completed`` in 万元 as typed; ``status`` as a code such
     as ``under_construction`` or its Chinese label). A code not yet in the sheet fills the first
-    blank row. ``notes``: (indicator_id, prefecture_code) -> 备注 text.
+    blank row. ``notes``: (indicator_id, prefecture_code) -> 备注 text. ``contacts``: ``contact_name``
+    and/or ``contact_phone`` -> what is typed beside 填报人 / 联系电话 on the 填报说明 sheet.
     """
     import openpyxl
 
@@ -76,6 +80,8 @@ def fill_template(
             ws.cell(rows[key], cols["note"], note)
     if projects:
         _fill_projects(wb[SHEET_PROJECTS], projects)
+    if contacts:
+        _fill_contacts(wb[SHEET_GUIDE], contacts)
     out = Path(out_path) if out_path else src
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
@@ -107,3 +113,16 @@ def _fill_projects(ws, projects: Iterable[Mapping[str, Any]]) -> None:
             if key == "status":
                 value = PROJECT_STATUSES.get(value, value)
             ws.cell(r, cols[key], value)
+
+
+def _fill_contacts(ws, contacts: Mapping[str, Any]) -> None:
+    """Type 填报人 / 联系电话 into the cell right of their labels (column A) on the 填报说明 sheet."""
+    labels = dict(CONTACT_FIELDS)
+    for key, value in contacts.items():
+        label = labels[key]
+        for r in range(1, ws.max_row + 1):
+            if str(ws.cell(r, 1).value or "").strip() == label:
+                ws.cell(r, 2, value)
+                break
+        else:
+            raise ValueError(f"no {label} cell in sheet {ws.title!r}")

@@ -144,6 +144,8 @@ class Job:
     project_progress: list  # what the department types into the 重大项目进展 sheet
     path: str  # absolute target path
     settings: Settings
+    notes: dict = field(default_factory=dict)  # (indicator_id, prefecture_code) -> 备注 typed
+    contacts: dict = field(default_factory=dict)  # 填报人 / 联系电话 typed on the 填报说明 sheet
 
 
 def _sheet_rows(ws, columns) -> tuple[int, dict[str, int], dict[tuple[str, str], int], int]:
@@ -219,6 +221,12 @@ def _csv_bytes(xlsx_path: Path) -> bytes:
     buf = io.StringIO(newline="")
     for key in constants.META_KEYS:
         buf.write(f"#{key}={meta[key]}\r\n")
+    guide = {
+        str(r[0]).strip(): r[1] for r in wb[constants.SHEET_GUIDE].iter_rows(values_only=True) if r and r[0]
+    }
+    for _key, label in constants.CONTACT_FIELDS:  # 填报说明: "#填报人=…", "#联系电话=…"
+        if guide.get(label) not in (None, ""):
+            buf.write(f"#{label}={guide[label]}\r\n")
     writer = csv.writer(buf, lineterminator="\r\n")
     width = len(constants.INDICATOR_COLUMNS)
     for r in range(header_row, last + 1):
@@ -245,10 +253,10 @@ def render(job: Job, tmp_dir: Path) -> bytes:
         previous_values=job.previous_values,
         projects=job.template_projects,
     )
-    notes = {next(iter(job.values)): S.SYNTHETIC_LABEL} if job.values else None
     filled = fill_template(
-        template, _typed_values(f, job.values), job.project_progress, tmp_dir / "filled.xlsx", notes=notes
-    )
+        template, _typed_values(f, job.values), job.project_progress, tmp_dir / "filled.xlsx",
+        notes={k: v for k, v in job.notes.items() if k in job.values}, contacts=job.contacts,
+    )  # fmt: skip
     if f.mistake is not None and f.mistake.kind in ("duplicate_row", "unknown_prefecture"):
         apply_row_mistake(filled, f.mistake)
     if f.file_format == "csv":
@@ -267,14 +275,17 @@ def _run_job(job: Job) -> tuple[str, int]:
     return sha256_bytes(data), len(data)
 
 
-def _progress_row(row: dict) -> dict:
-    """A project_rows() row as the department types it: money in 万元, status as its label."""
+def _progress_row(row: dict, seed: int, period: str) -> dict:
+    """A project_rows() row as the department types it: money in 万元, status as its label, a remark
+    on some rows (``demo.remarks.project_remark``)."""
+    from demo.remarks import project_remark  # noqa: PLC0415
+
     return {
         "project_code": row["project_code"],
         "completed_this_month": _wan(row["completed_this_month_yuan"]),
         "cumulative_completed": _wan(row["cumulative_completed_yuan"]),
         "status": row["project_status"],
-        "note": S.SYNTHETIC_NOTE,
+        "note": project_remark(seed, row["project_code"], period, row["project_status"]),
     }
 
 
@@ -290,7 +301,7 @@ def make_job(plan: Plan, scenario: Scenario, f: PlannedFile, out: Path, settings
         previous = {}
     listed = template_projects(scenario, f.department_code, f.period)
     progress = [
-        _progress_row(r)
+        _progress_row(r, scenario.seed, f.period)
         for r in project_rows(listed, f.department_code, f.values_period, include_planned=True)
     ]
     info = [
@@ -304,7 +315,11 @@ def make_job(plan: Plan, scenario: Scenario, f: PlannedFile, out: Path, settings
         }
         for p in listed
     ]
-    return Job(f, values, previous, info, progress, str(out / f.relative_path), settings)
+    from demo.remarks import contact, indicator_remarks  # noqa: PLC0415
+
+    notes = indicator_remarks(scenario.seed, f.department_code, f.period, values)
+    contacts = contact(scenario.seed, f.department_code, f.period, scenario.departments)
+    return Job(f, values, previous, info, progress, str(out / f.relative_path), settings, notes, contacts)
 
 
 def template_projects(scenario: Scenario, department_code: str, period: str) -> list:

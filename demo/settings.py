@@ -35,7 +35,7 @@ ZIP_DATE_TIME = (2022, 1, 1, 0, 0, 0)
 # --- the project library --------------------------------------------------------------------
 PROJECT_COUNT = 300
 PROJECT_CODE = "XJJ-{year}-{seq:04d}"
-SYNTHETIC_NOTE = "示例数据"  # the note cell of every project row a demo department reports
+SYNTHETIC_NOTE = "示例数据"  # the note cell of every project of the library (重大项目库)
 # A template lists the department's projects started by its period and those starting within this
 # many months (reported as 未开工 at zero until they start).
 PLANNED_LEAD_MONTHS = 3
@@ -117,3 +117,35 @@ ERROR_FORMULA = "=1+1"
 
 def fixed_zip_datetime() -> dt.datetime:
     return dt.datetime(*ZIP_DATE_TIME)
+
+
+# --- remarks (备注) and contacts (填报人 / 联系电话) typed into the templates ------------------------------
+# A share of indicator rows gets a remark, chosen from these (synthetic, as every figure of the demo).
+INDICATOR_REMARK_SHARE = 0.04
+INDICATOR_REMARKS = (
+    "数据为初步统计，下月核实后更新",
+    "已与各市（州）主管部门核对",
+    "较上月增加主要因新建项目投产",
+    "统计口径与上年一致",
+    "含本月新开通部分",
+    "部分市（州）数据延迟报送，按已报数汇总",
+)
+# Project rows: a remark by status for this share of rows (the others leave 备注 empty).
+PROJECT_REMARK_SHARE = 0.08
+PROJECT_REMARKS = {
+    "planned": ("前期手续办理中", "用地预审已完成，待开工"),
+    "under_construction": ("按计划推进", "受雨季影响进度略缓", "主体工程已完成，设备安装中"),
+    "completed": ("已完工，待竣工验收", "已投入运行"),
+    "suspended": ("因用地手续调整暂停施工", "资金未到位，暂缓建设"),
+}
+# Every file names its 填报人 and 联系电话; some departments change contact once (staff turnover) from
+# CONTACT_CHANGE_PERIOD; CONTACT_BAD_PHONE_DEPARTMENTS departments write their phone without the area code
+# (flagged 存疑 by ingestion, never completed).
+CONTACT_SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "罗", "龙", "杜", "田")
+CONTACT_GIVEN_NAMES = (
+    "明", "华", "静", "伟", "敏", "军", "丽", "磊", "志强", "海燕", "建华", "晓东", "丽娟", "文静", "国平", "小红",
+)  # fmt: skip
+CONTACT_AREA_CODE = "0851"
+CONTACT_CHANGE_SHARE = 0.3
+CONTACT_CHANGE_PERIOD = "2023-07"
+CONTACT_BAD_PHONE_DEPARTMENTS = 1

@@ -27,6 +27,11 @@ META_PERIOD = "period"
 META_SIGNATURE = "signature"
 META_KEYS = (META_KIND, META_VERSION, META_DEPARTMENT, META_PERIOD, META_SIGNATURE)
 
+# --- Contacts: 填报人 and 联系电话, input cells of the 填报说明 sheet (label in column A, value in B) --------
+# A CSV may carry them as optional lines ``#contact_name=...`` / ``#contact_phone=...`` (or ``#填报人=``,
+# ``#联系电话=``) beside the metadata. Neither is signed nor required: a file without them still loads.
+CONTACT_FIELDS: tuple[tuple[str, str], ...] = (("contact_name", "填报人"), ("contact_phone", "联系电话"))
+
 # --- Indicator sheet ----------------------------------------------------------------------------------
 # (key, header text). Keys are what the parser and the CSV use; header texts are what people see.
 # The first two columns are hidden machine codes: a row is identified by codes, never by Chinese text.
@@ -211,8 +216,10 @@ RAW_PROJECT_COLUMNS = (
     "cumulative_completed_yuan", "project_status", "note",
 )  # fmt: skip
 # Rows left empty (未填报): raw.submission_blanks.
-RAW_BLANK_COLUMNS = ("file_id", "sheet_name", "row_number", "indicator_id", "prefecture_code", "project_code")
+RAW_BLANK_COLUMNS = (
+    "file_id", "sheet_name", "row_number", "indicator_id", "prefecture_code", "project_code", "note",
+)  # fmt: skip
 RAW_REJECTION_COLUMNS = (
     "file_id", "sheet_name", "row_number", "column_name", "column_letter", "value_as_written",
-    "reason_code", "reason_zh", "reason_en",
+    "reason_code", "reason_zh", "reason_en", "note",
 )  # fmt: skip

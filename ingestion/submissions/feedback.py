@@ -134,6 +134,14 @@ def _summary(wb, bold, wrap, ledger: dict[str, Any], plan: Plan, timezone: str) 
             ("逾期报送 / late", _yes_no(ledger.get("is_late"))),
             ("报告发布后修订 / after publication", _yes_no(ledger.get("is_after_publication"))),
         ]
+    if ledger.get("contact_name") or ledger.get("contact_phone"):
+        rows.append(("填报人 / contact", ledger.get("contact_name") or "未填写 / not given"))
+        phone = ledger.get("contact_phone") or "未填写 / not given"
+        if ledger.get("contact_phone_flag_zh"):
+            phone = f"{phone}（{ledger['contact_phone_flag_zh']}，请核对 / {ledger.get('contact_phone_flag_en') or ''}）"
+        rows.append(("联系电话 / phone", phone))
+    elif status in (constants.STATUS_LOADED, constants.STATUS_PARTIAL, constants.STATUS_BLANK):
+        rows.append(("填报人 / contact", "未填写，请在“填报说明”页填写填报人和联系电话 / not given"))
     blanks = ledger.get("_blanks") or []
     if status == constants.STATUS_BLANK:
         rows.append(
@@ -148,7 +156,7 @@ def _summary(wb, bold, wrap, ledger: dict[str, Any], plan: Plan, timezone: str) 
             ("未填报 / left blank", f"{len(blanks)} 行（未填写，不是退回；请补报） / {len(blanks)} row(s)")
         )
     for blank in blanks if status != constants.STATUS_BLANK else []:
-        _, sheet, row_number, indicator_id, prefecture_code, project_code = blank
+        _, sheet, row_number, indicator_id, prefecture_code, project_code = blank[:6]
         if project_code:
             what = f"项目 {project_code}"
         else:

@@ -36,6 +36,21 @@ def _is_late(settings, period: str, received_at: dt.datetime) -> bool:
     return local > due_date(period, settings.on_time_days)
 
 
+def _contact_fields(contacts: dict[str, object]) -> dict[str, object]:
+    """The ledger's contact columns from the 填报人 / 联系电话 cells: cleaned; a phone number that is not
+    plausible is kept as written and flagged (``ingestion.common.contacts``)."""
+    from ingestion.common.contacts import clean_name, parse_phone
+
+    phone = parse_phone(contacts.get("contact_phone"))
+    return {
+        "contact_name": clean_name(contacts.get("contact_name")),
+        "contact_phone": phone.text,
+        "contact_phone_as_written": phone.as_written,
+        "contact_phone_flag_zh": phone.flag_zh,
+        "contact_phone_flag_en": phone.flag_en,
+    }
+
+
 class _Run:
     """One ingest run: the settings, the plan, the connection and the clock."""
 
@@ -155,6 +170,7 @@ class _Run:
             parsed = self._parse(prep)
             ledger["file_format"] = parsed.file_format
             ledger["file_encoding"] = parsed.encoding
+            ledger.update(_contact_fields(parsed.contacts))
             department, period, version = check_metadata(
                 parsed.meta, self.plan, cand.sender, settings.template_secret, self.today
             )
@@ -177,7 +193,7 @@ class _Run:
         result = validate(parsed.indicator_rows, parsed.project_rows, ctx)
         file_id = ledger["file_id"]
         blanks = [
-            (file_id, b.sheet, b.row_number, b.indicator_id, b.prefecture_code, b.project_code)
+            (file_id, b.sheet, b.row_number, b.indicator_id, b.prefecture_code, b.project_code, b.note)
             for b in result.blanks
         ]
         ledger.update(rows_blank=len(blanks), _blanks=blanks)
@@ -220,7 +236,7 @@ class _Run:
         rejections = [
             (
                 file_id, r.sheet, r.row_number, r.column_name, r.column_letter, r.value_as_written,
-                r.reason.code, r.reason.zh, r.reason.en,
+                r.reason.code, r.reason.zh, r.reason.en, r.note,
             )
             for r in sorted(result.rejections, key=lambda r: (r.sheet, r.row_number))
         ]  # fmt: skip

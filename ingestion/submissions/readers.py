@@ -49,6 +49,45 @@ class ParsedFile:
     indicator_rows: list[RawRow] = field(default_factory=list)
     project_rows: list[RawRow] = field(default_factory=list)
     structure_error: Quarantine | None = None
+    # 填报人 / 联系电话 as written (keys of constants.CONTACT_FIELDS); cleaned by ingest (common.contacts)
+    contacts: dict[str, object] = field(default_factory=dict)
+
+
+def _label(text: object) -> str:
+    """A label cell as compared: width normalised, spaces and a trailing colon dropped (填报人：)."""
+    if not isinstance(text, str):
+        return ""
+    return re.sub(r"[\s:：]+", "", unicodedata.normalize("NFKC", text))
+
+
+_CONTACT_BY_LABEL = {
+    **{_label(label): key for key, label in constants.CONTACT_FIELDS},
+    **{key: key for key, _ in constants.CONTACT_FIELDS},
+}
+
+
+def contacts_from_grid(grid: list[list[object]]) -> dict[str, object]:
+    """填报人 / 联系电话 of the 填报说明 sheet: the first non-empty cell right of each label."""
+    out: dict[str, object] = {}
+    for record in grid[: constants.HEADER_SEARCH_ROWS * 4]:
+        for c, text in enumerate(record):
+            key = _CONTACT_BY_LABEL.get(_label(text))
+            if key is None or key in out:
+                continue
+            value = next((v for v in record[c + 1 :] if not is_blank(v)), None)
+            if value is not None:
+                out[key] = value
+    return out
+
+
+def contacts_from_meta(meta: dict[str, str]) -> dict[str, object]:
+    """填报人 / 联系电话 of a CSV's ``#key=value`` lines (``#contact_name=`` or ``#填报人=``)."""
+    out: dict[str, object] = {}
+    for name, value in meta.items():
+        key = _CONTACT_BY_LABEL.get(_label(name))
+        if key is not None and not is_blank(value) and key not in out:
+            out[key] = value
+    return out
 
 
 def read(data: bytes, ext: str, max_uncompressed: int, max_ratio: float) -> ParsedFile:
@@ -154,6 +193,10 @@ def read_xlsx(data: bytes, max_uncompressed: int, max_ratio: float) -> ParsedFil
         if constants.SHEET_META in names:
             grid = wb.get_sheet_by_name(constants.SHEET_META).to_python(skip_empty_area=False)
             out.meta = {cell_text(r[0]): cell_text(r[1]) for r in grid if len(r) >= 2 and not is_blank(r[0])}
+        if constants.SHEET_GUIDE in names:
+            out.contacts = contacts_from_grid(
+                wb.get_sheet_by_name(constants.SHEET_GUIDE).to_python(skip_empty_area=False)
+            )
         xml = {n: parts_xml[p] for n, p in parts.items() if p in parts_xml}
         pct = percent_styles(parts_xml.get("xl/styles.xml"))
         for sheet, columns, required, target in (
@@ -301,6 +344,7 @@ def read_csv(data: bytes) -> ParsedFile:
                 return out
     except csv.Error as exc:
         raise Quarantine("csv_malformed", detail=str(exc)[:200]) from exc
+    out.contacts = contacts_from_meta(out.meta)
     if header_at is None:
         out.structure_error = Quarantine("no_rows")
         return out

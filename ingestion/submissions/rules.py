@@ -11,10 +11,11 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
 
 from ingestion.common.cells import as_written, cell_text, is_blank
+from ingestion.common.contacts import clean_remark
 from ingestion.common.numbers import Number, format_range, parse_money_yuan, parse_number
 from ingestion.common.reasons import FILE_REASONS, Quarantine, Reason
 from ingestion.submissions import constants
@@ -94,6 +95,7 @@ class Rejection:
     column_letter: str
     value_as_written: str
     reason: Reason
+    note: str | None = None  # the row's 备注 (a department may explain what was refused)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class Blank:
     indicator_id: str | None = None
     prefecture_code: str | None = None
     project_code: str | None = None
+    note: str | None = None  # the row's 备注 (often why nothing was reported)
 
 
 @dataclass(frozen=True)
@@ -345,7 +348,7 @@ def validate_indicator_row(
         previous = ctx.previous.get(key)
         if previous is not None and number.value < previous[1]:
             flag = reason("cumulative_decreased", previous_period=previous[0], previous=previous[1])
-    note = cell_text(row.cells.get("note")) or None
+    note = clean_remark(row.cells.get("note"))
     return AcceptedValue(
         row.sheet,
         row.row_number,
@@ -436,8 +439,17 @@ def validate_project_row(
         money["completed_this_month"],
         money["cumulative_completed"],
         status,
-        cell_text(row.cells.get("note")) or None,
+        clean_remark(row.cells.get("note")),
     )
+
+
+def _with_note(result, row: RawRow):
+    """A blank or rejected row keeps its 备注 too (an accepted row carries it already)."""
+    if isinstance(result, Blank | Rejection) and result.note is None:
+        note = clean_remark(row.cells.get("note"))
+        if note is not None:
+            return replace(result, note=note)
+    return result
 
 
 def validate(indicator_rows: list[RawRow], project_rows: list[RawRow], ctx: Context) -> Validated:
@@ -446,14 +458,14 @@ def validate(indicator_rows: list[RawRow], project_rows: list[RawRow], ctx: Cont
     out = Validated()
     seen_values: dict[tuple[str, str], int] = {}
     for row in indicator_rows:
-        result = validate_indicator_row(row, ctx, seen_values)
+        result = _with_note(validate_indicator_row(row, ctx, seen_values), row)
         if isinstance(result, Blank):
             out.blanks.append(result)
         else:
             (out.values if isinstance(result, AcceptedValue) else out.rejections).append(result)
     seen_projects: dict[str, int] = {}
     for row in project_rows:
-        result = validate_project_row(row, ctx, seen_projects)
+        result = _with_note(validate_project_row(row, ctx, seen_projects), row)
         if isinstance(result, Blank):
             out.blanks.append(result)
         else:

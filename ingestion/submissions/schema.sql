@@ -107,8 +107,19 @@ alter table raw.submission_files add column if not exists file_encoding varchar;
 alter table raw.submission_rejections add column if not exists column_letter varchar;
 alter table raw.submission_files add column if not exists rows_blank integer default 0;  -- 未填报 rows
 alter table raw.submission_values add column if not exists unit_as_written varchar;  -- an edited unit, converted exactly
-alter table raw.submission_values add column if not exists note varchar;  -- 备注 as written
-alter table raw.submission_projects add column if not exists note varchar;  -- 备注 as written
+alter table raw.submission_values add column if not exists note varchar;  -- 备注, cleaned (common.contacts)
+alter table raw.submission_projects add column if not exists note varchar;  -- 备注, cleaned (common.contacts)
 alter table raw.submission_files add column if not exists sender_mtime timestamp;  -- the file's mtime (sender's clock)
 alter table raw.submission_files add column if not exists received_at_source varchar;  -- scan | declared
 alter table raw.submission_files add column if not exists received_at_basis varchar;  -- a declaration's source
+-- 填报人 / 联系电话 from the 填报说明 sheet (or a CSV's #填报人= / #联系电话= lines), per file. The phone is
+-- normalised when it reads as a Chinese mobile or landline number (13812345678, 0851-86812345); otherwise
+-- it is kept as written and contact_phone_flag_* says why (never completed or guessed).
+alter table raw.submission_files add column if not exists contact_name varchar;
+alter table raw.submission_files add column if not exists contact_phone varchar;
+alter table raw.submission_files add column if not exists contact_phone_as_written varchar;
+alter table raw.submission_files add column if not exists contact_phone_flag_zh varchar;
+alter table raw.submission_files add column if not exists contact_phone_flag_en varchar;
+-- 备注 of a row left empty (a reason for not reporting) and of a rejected row, cleaned as the values' note.
+alter table raw.submission_blanks add column if not exists note varchar;
+alter table raw.submission_rejections add column if not exists note varchar;

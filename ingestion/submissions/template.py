@@ -7,7 +7,8 @@ would is the demo's job (``demo.fill.fill_template``).
 
 Workbook layout (template version ``ingestion.submissions.constants.TEMPLATE_VERSION``):
 
-- ``填报说明``: department, period, deadline, how to fill it, how to send a CSV instead.
+- ``填报说明``: department, period, deadline, the 填报人 and 联系电话 input cells (label in column A,
+  value in B; ``constants.CONTACT_FIELDS``), how to fill it, how to send a CSV instead.
 - ``指标填报``: one row per indicator the department leads (one per prefecture where the indicator is
   reported by prefecture, else one 全省 row). Hidden columns A:B hold ``indicator_id`` and
   ``prefecture_code``; the unit and last period's value are shown; only the value and note cells
@@ -219,6 +220,10 @@ def _guide_sheet(
         ws.write_string(row, 0, key, fmt["key"])
         ws.write_string(row, 1, value, fmt["text"])
         row += 1
+    for _key, label in constants.CONTACT_FIELDS:  # 填报人, 联系电话: filled in by the department
+        ws.write_string(row, 0, label, fmt["key"])
+        ws.write_blank(row, 1, None, fmt["input_text"])
+        row += 1
     steps = (
         f"1. 在“{constants.SHEET_INDICATORS}”页的黄色单元格填写本期数值，按“计量单位”列的单位填写"
         "（如机架数填 150000，也可写“15万”“1,234”“1.5亿”；百分比指标填 65 或“65%”）。",
@@ -227,9 +232,11 @@ def _guide_sheet(
         f"4. 在“{constants.SHEET_PROJECTS}”页填写本月完成投资、累计完成投资（单位：万元）和项目状态；"
         "库中有但未列出的项目，可在下方空白行填写项目编号后补报。",
         "5. 请勿增删、改名工作表，请勿修改表头和灰色（锁定）单元格；隐藏列和隐藏页是机器识别用的代码和签名。",
-        f"6. 保存为 .xlsx，放入本单位的报送目录（landing/{code}/）。同一报送期可再次报送，"
+        "6. 在本页黄色单元格填写填报人和联系电话（手机号或带区号的固定电话，如 0851-86812345），"
+        "以便联席会议办公室核实数据时联系。",
+        f"7. 保存为 .xlsx，放入本单位的报送目录（landing/{code}/）。同一报送期可再次报送，"
         "新版本替代旧版本，旧版本仍保留可查；报告发布后的修订会在下期报告中说明。",
-        "7. 每个文件处理后都会生成反馈文件（反馈_单位代码_报送期_版本.xlsx），逐行列出接收和退回的原因。",
+        "8. 每个文件处理后都会生成反馈文件（反馈_单位代码_报送期_版本.xlsx），逐行列出接收和退回的原因。",
     )
     row += 1
     ws.write_string(row, 0, "填报步骤", fmt["key"])
@@ -243,7 +250,8 @@ def _guide_sheet(
         1,
         "也可用 CSV 报送（编码 UTF-8、带 BOM 的 UTF-8 或 GB18030）：文件开头原样写下面 5 行元数据，"
         f"然后是表头行和数据行；列与“{constants.SHEET_INDICATORS}”页相同（须含指标代码、地区代码两列）。"
-        f"一个 CSV 只含一张表；“{constants.SHEET_PROJECTS}”如用 CSV，另存一个文件，表头与该页相同。",
+        f"一个 CSV 只含一张表；“{constants.SHEET_PROJECTS}”如用 CSV，另存一个文件，表头与该页相同。"
+        "填报人和联系电话可另写两行：#填报人=姓名、#联系电话=号码。",
         fmt["text"],
     )
     row += 1

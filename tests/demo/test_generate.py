@@ -233,7 +233,8 @@ def test_the_deliberate_mistakes_are_in_the_files(plan, slice_out, manifest):
     text = data.decode("gb18030")
     lines = text.splitlines()
     assert lines[0] == f"#{constants.META_KIND}={constants.TEMPLATE_KIND}"
-    header = next(csv.reader(io.StringIO(lines[len(constants.META_KEYS)])))
+    assert lines[len(constants.META_KEYS)].startswith("#填报人=")  # the contact lines follow the metadata
+    header = next(csv.reader(io.StringIO(next(line for line in lines if not line.startswith("#")))))
     assert header == [h for _, h in constants.INDICATOR_COLUMNS]
 
 

@@ -1154,3 +1154,59 @@ ORACLES.append(
         ("target_value", "indicator_sort_order", "actual_value", "actual_display"),
     )
 )
+
+# ---- remarks and contacts (docs/architecture.md, "Remarks and contacts"), from the raw rows ---------------
+ORACLES.append(
+    Oracle(
+        "governance.fct_submission_remarks",
+        ("file_id", "sheet_name", "row_number"),
+        """
+        with files as (
+            select file_id, department_code, period, version, received_at
+            from wh.raw.submission_files where status in ('loaded', 'partially_loaded', 'blank')
+        ),
+        every_row as (  -- every row read, remark or not: a later row without one supersedes a remark
+            select file_id, sheet_name, row_number, indicator_id || '|' || prefecture_code as row_key, note
+            from wh.raw.submission_values
+            union all
+            select file_id, sheet_name, row_number, 'project|' || project_code, note from wh.raw.submission_projects
+            union all
+            select file_id, sheet_name, row_number,
+                coalesce('project|' || project_code, indicator_id || '|' || prefecture_code), note
+            from wh.raw.submission_blanks
+        ),
+        placed as (select * from every_row join files using (file_id)),
+        newest as (select department_code, period, row_key, max(received_at) as newest_at from placed group by all)
+        select
+            p.file_id, p.sheet_name, p.row_number, p.note as remark, p.version as file_version,
+            p.department_code, p.period, p.received_at = n.newest_at as is_current
+        from placed as p join newest as n using (department_code, period, row_key)
+        where p.note is not null
+        """,
+        ("remark", "file_version", "department_code", "period", "is_current"),
+        note="new table, oracle from its description",
+    )
+)
+ORACLES.append(
+    Oracle(
+        "governance.dim_department_contact",
+        ("department_code",),
+        """
+        with given as (
+            select department_code, contact_name, contact_phone, period, received_at
+            from wh.raw.submission_files
+            where status in ('loaded', 'partially_loaded', 'blank')
+                and (contact_name is not null or contact_phone is not null)
+        ),
+        newest as (select department_code, max(received_at) as newest_at from given group by all)
+        select
+            d.department_code, g.contact_name, g.contact_phone, g.period as contact_period,
+            g.department_code is not null as has_contact
+        from wh.plan.departments as d
+        left join newest as n using (department_code)
+        left join given as g on g.department_code = n.department_code and g.received_at = n.newest_at
+        """,
+        ("contact_name", "contact_phone", "contact_period", "has_contact"),
+        note="new table, oracle from its description",
+    )
+)

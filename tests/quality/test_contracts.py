@@ -715,6 +715,7 @@ def test_every_check_of_every_contract_has_a_breaking_case():
     import test_contracts_bounds  # noqa: F401
     import test_contracts_governance  # noqa: F401
     import test_contracts_public_health  # noqa: F401
+    import test_contracts_remarks  # noqa: F401
 
     declared = {(cid, key) for cid, c in CONTRACTS.items() for key in contract_check_keys(c)}
     broken = {(cid, key) for cid, checks in BREAKS.items() for key in checks}

@@ -227,6 +227,7 @@ def test_a_failing_insert_in_the_combined_stage_rolls_back_the_file(settings):
         "not_a_number",
         "不是数字",
         "not a number",
+        None,  # note
     )
     with db.writer(settings) as con:
         with pytest.raises(duckdb.Error):

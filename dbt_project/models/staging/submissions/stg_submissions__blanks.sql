@@ -14,7 +14,8 @@ renamed as (
         row_number,
         indicator_id,
         prefecture_code,
-        project_code
+        project_code,
+        note
 
     from source
 

@@ -38,7 +38,13 @@ renamed as (
         coalesce(is_late, false) as is_late,
         coalesce(is_after_publication, false) as is_after_publication,
         duplicate_of as duplicate_of_file_id,
-        feedback_path
+        feedback_path,
+        contact_name,
+        contact_phone,
+        contact_phone_as_written,
+        case when contact_phone is not null then contact_phone_flag_zh is null end as contact_phone_is_plausible,
+        contact_phone_flag_zh,
+        contact_phone_flag_en
 
     from source
 

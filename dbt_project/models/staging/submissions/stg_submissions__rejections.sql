@@ -17,7 +17,8 @@ renamed as (
         value_as_written,
         reason_code,
         reason_zh,
-        reason_en
+        reason_en,
+        note
 
     from source
 
