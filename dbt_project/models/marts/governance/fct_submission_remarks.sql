@@ -138,11 +138,9 @@ final as (
         ranked.period_month,
         ranked.row_kind,
         ranked.row_status,
-        case ranked.row_status when 'accepted' then '已接收' else '未填报' end as row_status_zh,
         ranked.indicator_id,
         indicators.name_zh as indicator_name_zh,
         ranked.prefecture_code,
-        case when prefectures.is_province then '全省' else prefectures.short_name_zh end as prefecture_name_zh,
         ranked.project_code,
         projects.project_name,
         ranked.note as remark,
@@ -153,7 +151,9 @@ final as (
         ranked.file_version,
         ranked.received_at,
         ranked.sheet_name,
-        cast(ranked.row_number as integer) as row_number
+        cast(ranked.row_number as integer) as row_number,
+        case ranked.row_status when 'accepted' then '已接收' else '未填报' end as row_status_zh,
+        case when prefectures.is_province then '全省' else prefectures.short_name_zh end as prefecture_name_zh
 
     from ranked
     left join departments on ranked.department_code = departments.department_code
