@@ -27,7 +27,7 @@ final as (
         completion,
         time_elapsed,
         status_label_zh,
-        growth_class_label_zh
+        stale_label_zh
 
     from responsibility
     where period = '{{ period }}'

@@ -682,12 +682,15 @@ PROGRESS_METHOD_SQL_OF = f"""
     from {{source}} as p
     join wh.plan.indicators as i using (indicator_id)
 """
-# the report table leaves out the analysts' R inputs and the observed pace
+# the report table leaves out R, its inputs and its grading (analysts only) and the observed pace
 RPT_WITHOUT = (
     "months_observed",
     "months_required",
     "cagr_observed",
     "cagr_required",
+    "growth_ratio",
+    "growth_class",
+    "growth_ratio_null_reason",
     "observed_monthly_change",
     "observed_monthly_change_display",
     "months_to_deadline",
@@ -695,11 +698,26 @@ RPT_WITHOUT = (
 TARGET_ASSESSMENT_COLUMNS = (
     "actual_period",
     "is_stale",
+    "data_age_months",
     "completion_rate",
     "progress_since_baseline",
+    "completion",
+    "time_elapsed",
     "status_code",
+    "status_sort_order",
     "deadline_status_code",
     "met_late_period",
+    # the projection the package words as 研判 (docs/report.md), per target
+    "months_to_deadline",
+    "projected_value",
+    "projected_display",
+    "verdict_code",
+    "required_monthly_change",
+    "required_monthly_change_display",
+    # R, for analysts only (never in the package nor in rpt_responsibility_table)
+    "growth_ratio",
+    "growth_class",
+    "growth_ratio_null_reason",
 )
 PROGRESS_METHOD_SQL = PROGRESS_METHOD_SQL_OF.replace("{source}", "ref.progress_in_force")
 TARGET_METHOD_SQL = PROGRESS_METHOD_SQL_OF.replace("{source}", "ref.target_notes")
@@ -850,6 +868,7 @@ ORACLES.append(
                     "status_label_en",
                     "projection_null_reason",
                     "target_2022_status_code",
+                    "growth_class_label_zh",  # R stays in the analysts' marts
                 )
             ),
             "governance.rpt_responsibility_table",
@@ -866,10 +885,20 @@ ORACLES.append(
             p.indicator_id, p.target_year, p.period, p.target_text_zh, p.assessment_note_zh,
             strftime(p.deadline_month, '%Y-%m') as target_deadline_period,
             p.period_month >= p.deadline_month as is_assessed,
-            st.label_zh as status_label_zh, st.colour as status_colour, dl.label_zh as deadline_status_label_zh
+            st.label_zh as status_label_zh, st.colour as status_colour, dl.label_zh as deadline_status_label_zh,
+            case when p.is_stale then fl.label_zh end as stale_label_zh,
+            vd.label_zh as verdict_label_zh,
+            gc.label_zh as growth_class_label_zh,
+            prev.status_code as previous_status_code
         from ref.target_notes as p
         left join wh.plan.progress_statuses as st on st.kind = 'status' and st.code = p.status_code
         left join wh.plan.progress_statuses as dl on dl.kind = 'status' and dl.code = p.deadline_status_code
+        left join wh.plan.progress_statuses as fl on fl.kind = 'flag' and fl.code = 'stale'
+        left join wh.plan.progress_statuses as vd on vd.kind = 'verdict' and vd.code = p.verdict_code
+        left join wh.plan.progress_statuses as gc on gc.kind = 'growth_class' and gc.code = p.growth_class
+        left join ref.target_notes as prev
+            on prev.indicator_id = p.indicator_id and prev.target_year = p.target_year
+            and prev.period_month = p.period_month - interval 1 month
         """,
         _method(
             (
@@ -880,6 +909,10 @@ ORACLES.append(
                 "status_label_zh",
                 "status_colour",
                 "deadline_status_label_zh",
+                "stale_label_zh",
+                "verdict_label_zh",
+                "growth_class_label_zh",
+                "previous_status_code",
             ),
             "governance.fct_target_assessment",
         ),
@@ -1148,10 +1181,10 @@ ORACLES.append(
         targets as (select indicator_id, target_year, target_value from wh.plan.indicator_targets)
         select
             t.indicator_id, t.target_year, p.period, t.target_value, p.indicator_sort_order,
-            p.actual_value, p.actual_display
+            p.actual_value, p.actual_display, p.display_scale
         from targets as t join progress as p using (indicator_id)
         """,
-        ("target_value", "indicator_sort_order", "actual_value", "actual_display"),
+        ("target_value", "indicator_sort_order", "actual_value", "actual_display", "display_scale"),
     )
 )
 

@@ -329,7 +329,7 @@ BREAKS: dict[str, dict[str, list[str] | tuple[list[str], str]]] = {
         "status_code.missing": [upd(RPT, "status_code = null")],
         "status_code.invalid": [upd(RPT, "status_code = 'great'")],
         "status_colour.invalid": [upd(RPT, "status_colour = 'purple'")],
-        "growth_class.invalid": [upd(RPT, "growth_class = 'huge'")],
+        "no_growth_ratio": [f"alter table {RPT} add column growth_class varchar"],
         "schema": [f"alter table {RPT} drop column status_colour"],
         "duplicate": [dup(RPT)],
         "status_consistent": [

@@ -1,6 +1,8 @@
 {#-
     责任分解表进展: one row per as-of month x task x indicator. The report filters one period; any
-    past month is reproduced from the data as it stands (the progress series).
+    past month is reproduced from the data as it stands (the progress series). Leader-facing: it
+    carries the status and nothing that could contradict it, so Open SDG's growth ratio R and its
+    grading stay in fct_indicator_progress and fct_target_assessment (docs/progress-method.md).
 -#}
 with
 
@@ -120,10 +122,6 @@ final as (
         progress.status_sort_order,
         progress.previous_status_code,
         progress.is_status_changed,
-        progress.growth_ratio,
-        progress.growth_class,
-        progress.growth_class_label_zh,
-        progress.growth_ratio_null_reason,
         progress.data_age_months,
         progress.is_stale,
         progress.stale_label_zh,
