@@ -11,11 +11,16 @@ already published (the same switch as ``newinfra export --force``).
    ``newinfra.transform.publish`` — the marts reflect the data as it stands now.
 3. ``quality_gate``: ``quality.run_checks(settings, period)``; a blocking failure fails the run
    here (no retry) and nothing is exported.
-4. ``export_package``: ``exports.build_package(settings, period, force)`` — xlsx, briefing,
-   templates, manifest, written to a temporary folder and moved into place.
-5. ``deliver_package``: ``exports.deliver(settings, package)`` — e-mail / drop of the package.
+4. ``export_package``: ``exports.approval.build_draft(settings, period, force)`` — xlsx, briefing,
+   templates, manifest marked 草稿（待审核）, written to a temporary folder and moved into place.
+5. ``approve_package``: Airflow's human-in-the-loop ``ApprovalOperator``
+   (``dags.common.approval``): waits for an approver (NEWINFRA_REPORT_APPROVERS) in the UI or the
+   REST API; approve builds the signed package, reject records the required reason and skips
+   delivery; no decision in NEWINFRA_REPORT_APPROVAL_DAYS days fails the task (failure notice).
+6. ``deliver_package``: ``exports.approval.deliver_approved(settings, period)`` — e-mail of the
+   approved package only (docs/report.md "审核与签发 / sign-off").
 
-Every task but the first holds the ``duckdb_writer`` pool.
+Every task but the first and the approval holds the ``duckdb_writer`` pool.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from typing import Any
 
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
+from dags.common.approval import APPROVAL_TASK, ReportApprovalOperator
 from dags.common.constants import DAG_MONTHLY_REPORT, REPORT_CRON, START_DATE, TAGS
 from dags.common.defaults import default_args, local_timezone, platform_settings
-from dags.common.queues import WAREHOUSE_WRITER
+from dags.common.queues import DATA_HOME, WAREHOUSE_WRITER
 from dags.common.schedule import report_period_from_context
 from newinfra.results import to_jsonable
 
@@ -96,24 +102,24 @@ def newinfra_monthly_report() -> None:
 
     @task(**WAREHOUSE_WRITER)
     def export_package(period: str, gate: dict[str, Any], params: Any = None) -> dict[str, Any]:
-        """Build the month's package (xlsx, briefing, templates, manifest)."""
-        from exports import build_package
+        """Build the month's package as a draft awaiting sign-off: 草稿（待审核）."""
+        from exports.approval import build_draft
 
         force = bool((params or {}).get("force", False))
         from newinfra.progress import Progress
 
         with Progress("报告包 report", 0, unit="文件 files", mode="lines") as progress:
-            result = build_package(platform_settings(), period, force=force, progress=progress)
+            result = build_draft(platform_settings(), period, force=force, progress=progress)
         summary = to_jsonable(result)
         print(f"报告包 / package: {summary}")
         return summary
 
     @task(**WAREHOUSE_WRITER)
-    def deliver_package(period: str, package: dict[str, Any]) -> dict[str, Any]:
-        """Deliver the package built by ``export_package``."""
-        from exports import deliver, load_package
+    def deliver_package(period: str) -> dict[str, Any]:
+        """Deliver the approved package (refused without a recorded approval)."""
+        from exports.approval import deliver_approved
 
-        result = deliver(platform_settings(), load_package(platform_settings(), period))
+        result = deliver_approved(platform_settings(), period)
         summary = to_jsonable(result)
         print(f"送达 / delivery: {summary}")
         return summary
@@ -123,7 +129,9 @@ def newinfra_monthly_report() -> None:
     gate = quality_gate(period)
     marts >> gate
     package = export_package(period, gate)
-    deliver_package(period, package)
+    # Waits for days: the warehouse worker, no duckdb_writer slot (its writes take newinfra.db's lock).
+    approval = ReportApprovalOperator(task_id=APPROVAL_TASK, retries=0, execution_timeout=None, **DATA_HOME)
+    package >> approval >> deliver_package(period)
 
 
 newinfra_monthly_report()

@@ -2,6 +2,10 @@
 Airflow (`airflow dags test` of each DAG in order) for the last demo month, then print where the
 report package, the feedback folder and the analysts' copy are, with a one-screen summary.
 
+The report DAG waits for a person's sign-off (docs/report.md "审核与签发 / sign-off"): the demo
+answers it as the named demo approver 演示审核人 through Airflow's own HITL response handler
+(``pipeline.local_airflow.Decision``), says so, and leaves the signed package with the draft beside it.
+
 The demo owns its data home: it replays from scratch every time (so a second run yields the same
 package), and refuses to wipe a NEWINFRA_HOME that holds anything but an earlier demo.
 """
@@ -19,6 +23,7 @@ from newinfra.settings import HOME_SUBDIRS, Settings
 
 DEMO_MARKER = ".newinfra-demo-home"
 DEMO_PERIOD = "2024-12"
+DEMO_APPROVER = "演示审核人"
 _REPLAYED = (*HOME_SUBDIRS, "demo", "airflow", "dbt", "warehouse.duckdb", "warehouse.duckdb.wal")
 
 
@@ -92,6 +97,20 @@ def summary(settings: Settings, period: str) -> list[str]:
     return lines
 
 
+def signed_off(settings: Settings, period: str) -> list[str]:
+    """The recorded decision on the period's package (ops.report_publications)."""
+    from exports.approval import APPROVED, latest_decision
+
+    last = latest_decision(settings, period)
+    if not last:
+        return ["审核 / sign-off: 无记录 / none recorded"]
+    verdict = "通过 / approved" if last["decision"] == APPROVED else f"退回 / rejected：{last['reason']}"
+    return [
+        f"审核 / sign-off: {last['decided_by']} {verdict}，{last['decided_at']:%Y-%m-%d %H:%M} UTC"
+        f"（经 {last['via']}，记录于 ops.report_publications）"
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.demo", description=__doc__)
     parser.add_argument("--period", default=DEMO_PERIOD, help="报告期 / the demo's report month")
@@ -131,6 +150,11 @@ def _run(settings: Settings, period: str, started: float) -> int:
     _step("generate + project library", started)
 
     print(f"3. Airflow: airflow dags test 依次运行四个 DAG（报告期 {period}）", flush=True)
+    print(
+        f"   月报在 approve_package 等待审核；演示以「{DEMO_APPROVER}」身份经 Airflow 的人工审核接口通过"
+        f" / the report waits for sign-off; the demo approves as {DEMO_APPROVER}",
+        flush=True,
+    )
 
     # A bar on a terminal (plain lines in a log) naming the DAG and task running now.
     with Progress("Airflow", len(CYCLE_DAGS), unit="DAG", every_items=1) as bar:
@@ -138,6 +162,12 @@ def _run(settings: Settings, period: str, started: float) -> int:
         def show(result: local_airflow.DagTestResult) -> None:
             mark = "✓" if result.ok else "✗"
             print(f"   {mark} {result.dag_id:<30} {result.seconds:5.1f} s", flush=True)
+            for answer in result.answers:
+                print(
+                    f"     审核 / sign-off: {answer['responded_by']['name']} 选择 {answer['chosen_options'][0]}"
+                    f"（{answer['responded_at'][:19].replace('T', ' ')} UTC，经 Airflow approve_package）",
+                    flush=True,
+                )
             if not result.ok:
                 print(result.tail(60))
             bar.advance(item=result.dag_id, counts={"ok" if result.ok else "failed": 1})
@@ -147,6 +177,7 @@ def _run(settings: Settings, period: str, started: float) -> int:
             period,
             on_result=show,
             on_task=lambda dag_id, task_id: bar.set_current(f"{dag_id} · {task_id}"),
+            decision=local_airflow.Decision(by=DEMO_APPROVER),
         )
     if len(results) < len(CYCLE_DAGS) or not all(r.ok for r in results):
         print("✗ 演示流程未完成 / the demo cycle stopped (see the log above)", file=sys.stderr)
@@ -156,9 +187,12 @@ def _run(settings: Settings, period: str, started: float) -> int:
     package = settings.exports / period
     print()
     print("== 结果 / where things are ==")
-    print(f"报告包 / report package:      {package}")
+    for line in signed_off(settings, period):
+        print(line)
+    print(f"报告包（已审核签发）/ signed package: {package}")
     for name in (f"责任分解表进展_{period}.xlsx", f"月度简报_{period}.html", "manifest.json"):
         print(f"   {package / name}")
+    print(f"草稿 / the draft it was signed from: {package.with_name(package.name + '.draft')}")
     print(f"反馈文件 / feedback:          {settings.feedback}")
     print(f"分析副本 / analysts' copy:    {settings.published_warehouse}")
     portal_index = settings.published / "portal" / "index.html"
