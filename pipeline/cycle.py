@@ -363,6 +363,16 @@ def _cmd_airflow_cycle(args: argparse.Namespace, settings: Settings) -> int:
         raise UserInputError(f"未知的 DAG：{', '.join(unknown)}", f"unknown DAG(s): {', '.join(unknown)}")
     when = logical_date_for_period(args.period)
     home = Path(args.airflow_home) if args.airflow_home else None
+    # The report waits for a named person's sign-off (docs/report.md "审核与签发 / sign-off").
+    decision = None
+    if args.approve_by:
+        decision = local_airflow.Decision(by=args.approve_by)
+    elif args.reject_by:
+        if not args.reason.strip():
+            from newinfra.errors import UserInputError
+
+            raise UserInputError("退回必须说明原因（--reason）", "a rejection needs a reason (--reason)")
+        decision = local_airflow.Decision(by=args.reject_by, approve=False, reason=args.reason)
     print(f"== airflow dags test, 逻辑日期 / logical date {when} -> 报告期 / period {args.period} ==")
 
     def show(result: local_airflow.DagTestResult) -> None:
@@ -374,8 +384,19 @@ def _cmd_airflow_cycle(args: argparse.Namespace, settings: Settings) -> int:
     start = time.perf_counter()
     conf = {"force": True} if args.force else None
     results = local_airflow.run_cycle(
-        settings, args.period, airflow_home=home, dag_ids=dag_ids, conf=conf, on_result=show
+        settings,
+        args.period,
+        airflow_home=home,
+        dag_ids=dag_ids,
+        conf=conf,
+        on_result=show,
+        decision=decision,
     )
+    if results and results[-1].awaiting:
+        print(
+            f"月报停在审核步骤 {results[-1].awaiting}：请加 --approve-by 姓名 或 --reject-by 姓名 --reason 原因 重新运行"
+            f" / the report stopped at its sign-off: re-run with --approve-by NAME or --reject-by NAME --reason TEXT"
+        )
     ok = len(results) == len(dag_ids) and all(r.ok for r in results)
     print(f"合计 / total {time.perf_counter() - start:.1f} s — {'完成 / done' if ok else '未完成 / stopped'}")
     return 0 if ok else 1
@@ -418,4 +439,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "-v", "--verbose", action="store_true", help="打印每个 DAG 的日志尾部 / print each log's tail"
     )
+    who = p.add_mutually_exclusive_group()
+    who.add_argument(
+        "--approve-by",
+        metavar="NAME",
+        help="以此人身份通过月报审核（否则停在审核步骤）/ approve the report as NAME (else it stops there)",
+    )
+    who.add_argument("--reject-by", metavar="NAME", help="以此人身份退回月报 / reject the report as NAME")
+    p.add_argument("--reason", default="", help="退回原因（--reject-by 时必填）/ why it is rejected")
     p.set_defaults(func=_cmd_airflow_cycle)
