@@ -21,6 +21,7 @@ import newinfra.extract
 import newinfra.home_cli
 import newinfra.transform_cli
 import pipeline.cycle
+import pipeline.replay
 import portal.cli
 import quality.cli
 from newinfra.errors import NewinfraError
@@ -37,6 +38,7 @@ COMMAND_MODULES = (
     newinfra.transform_cli,
     demo.cli,
     pipeline.cycle,
+    pipeline.replay,
     newinfra.extract,
     portal.cli,
 )
