@@ -398,11 +398,12 @@ def _figure(row: ProgressRow, value: float | None) -> str:
     return H.format_figure(value, unit, row.display_scale, row.kind)
 
 
-def _indicators(data: ReportData) -> list[ProgressRow]:
-    seen: dict[str, ProgressRow] = {}
-    for row in data.progress:
-        seen.setdefault(row.indicator_id, row)
-    return sorted(seen.values(), key=lambda r: (r.indicator_order, r.indicator_id))
+def _indicators(data: ReportData) -> list:
+    """The targets the workbook's main table lists (one per indicator and target year), so the
+    briefing counts what 总览 counts."""
+    from exports.tables import target_rows
+
+    return sorted(target_rows(data), key=lambda r: (r.indicator_order, r.indicator_id, r.target_year or 0))
 
 
 def overall_paragraph(data: ReportData) -> str:
@@ -416,18 +417,21 @@ def overall_paragraph(data: ReportData) -> str:
     no_data = sum(1 for r in rows if r.status_code == "no_data")
     better = sum(1 for r in rows if _trend(r) == "↑")
     worse = sum(1 for r in rows if _trend(r) == "↓")
-    parts = [f"截至{H.period_label(data.period)}，方案 {n} 项指标中已完成 {achieved} 项"]
+    n_indicators = len({r.indicator_id for r in rows})
+    parts = [
+        f"截至{H.period_label(data.period)}，方案 {n_indicators} 项指标的 {n} 个目标中已完成 {achieved} 个"
+    ]
     by_status = {code: sum(1 for r in rows if r.status_code == code) for code in S.STATUS_ORDER}
-    others = [f"{S.STATUS_LABELS[c]} {by_status[c]} 项" for c in S.STATUS_ORDER[1:] if by_status[c]]
+    others = [f"{S.STATUS_LABELS[c]} {by_status[c]} 个" for c in S.STATUS_ORDER[1:] if by_status[c]]
     if others:
         parts.append("，" + "，".join(others))
     text = "".join(parts) + "。"
     if attention:
-        names = "、".join(r.indicator_name for r in attention[:3])
-        more = f"等 {len(attention)} 项" if len(attention) > 3 else ""
+        names = "、".join(f"{r.indicator_name}（{r.target_year}年）" for r in attention[:3])
+        more = f"等 {len(attention)} 个目标" if len(attention) > 3 else ""
         text += f"主要差距：{names}{more}。"
     if better or worse:
-        text += f"与上月相比，{better} 项状态好转，{worse} 项退步。"
+        text += f"与上月相比，{better} 个目标状态好转，{worse} 个退步。"
     missing = [c.get("department_name") for c in data.compliance if c.get("status") == "missing"]
     late = [c.get("department_name") for c in data.compliance if c.get("status") == "late"]
     if missing:
@@ -437,7 +441,10 @@ def overall_paragraph(data: ReportData) -> str:
     if not missing and not late and data.compliance:
         text += "各应报部门均已按时报送。"
     if no_data:
-        text += f"{no_data} 项指标暂无数据。"
+        text += f"{no_data} 个目标暂无数据。"
+    stale = sum(1 for r in rows if r.is_stale)
+    if stale:
+        text += f"{stale} 个目标的最新数据未按月更新（{S.FLAG_LABELS.get('stale', '数据未更新')}）。"
     return text
 
 
@@ -454,16 +461,17 @@ def exceptions_section(data: ReportData) -> str:
     body = []
     for r in rows:
         target = "建成" if r.kind == "milestone" else _figure(r, r.target_value)
+        stale = f"<br><small>{esc(r.as_of_text)}</small>" if r.is_stale else ""
         body.append(
             f'<tr data-indicator="{esc(r.indicator_id)}" data-status="{esc(r.status_code)}">'
             f"<td>{esc(r.indicator_name)}</td><td>{pill(r.status_label, r.status_colour)} {esc(_trend(r))}</td>"
-            f'<td class="num">{esc(_figure(r, r.latest_actual))}</td>'
+            f'<td class="num">{esc(_figure(r, r.latest_actual))}{stale}</td>'
             f'<td class="num">{esc(r.target_year or "")}年 {esc(target)}</td>'
-            f'<td class="num">{esc(H.format_percent(r.completion))}</td><td>{esc(r.lead_department)}</td></tr>'
+            f'<td class="num">{esc(H.format_percent(r.completion_rate))}</td><td>{esc(r.lead_department)}</td></tr>'
         )
     if not body:
         return '<p class="legend">本期没有逾期、滞后或存在风险的指标。</p>'
-    head = "".join(f"<th>{h}</th>" for h in ("指标", "状态", "最新值", "目标", "完成度", "牵头单位"))
+    head = "".join(f"<th>{h}</th>" for h in ("指标", "状态", "最新值", "目标", "完成率", "牵头单位"))
     return (
         f'<div class="table-wrap"><table class="exceptions"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"

@@ -12,6 +12,7 @@ or no run at all for the period, refuses the package unless ``force``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -353,9 +354,72 @@ def progress_rows(con, period: str) -> list[ProgressRow]:
                 status_label=H.status_label(r.get("status_code"), r.get("status_label_zh")),
                 status_colour=H.status_colour(r.get("status_code"), r.get("status_colour")),
                 change_since_last_month=_num(r.get("change_since_last_month")),
-                r_value=_num(r.get("growth_ratio")),
-                r_class=r.get("growth_class"),
                 indicator_order=int(r.get("indicator_sort_order") or 0),
+                **_method_fields(r),
+            )
+        )
+    return out
+
+
+def _method_fields(r: dict[str, Any]) -> dict[str, Any]:
+    """The progress method's columns the package prints, as the marts name them."""
+    age = r.get("data_age_months")
+    months = r.get("months_to_deadline")
+    return {
+        "data_age_months": None if age is None else int(age),
+        "is_stale": bool(r.get("is_stale")),
+        "completion_rate": _num(r.get("completion_rate")),
+        "progress_since_baseline": _num(r.get("progress_since_baseline")),
+        "target_text": r.get("target_text_zh") or "",
+        "projected_value": _num(r.get("projected_value")),
+        "verdict_code": r.get("verdict_code"),
+        "verdict_label": r.get("verdict_label_zh") or "",
+        "required_monthly_change": _num(r.get("required_monthly_change")),
+        "months_to_deadline": None if months is None else int(months),
+        "deadline_status_code": r.get("deadline_status_code"),
+        "met_late_period": r.get("met_late_period"),
+        "assessment_note": r.get("assessment_note_zh") or "",
+    }
+
+
+def targets_of(con, period: str, progress: list[ProgressRow]) -> list[ProgressRow]:
+    """Every target of the plan assessed in ``period``: one row per indicator x target year, from
+    governance.fct_target_assessment (docs/report.md). Tasks, departments and last month's change
+    come from the indicator's rows of the responsibility table (the same figure series)."""
+    if "governance.fct_target_assessment" not in _tables(con):
+        return []
+    by_indicator: dict[str, ProgressRow] = {}
+    for row in progress:
+        by_indicator.setdefault(row.indicator_id, row)
+    out = []
+    for r in _fetch(
+        con,
+        """
+        select *
+        from governance.fct_target_assessment
+        where period = ?
+        order by indicator_sort_order, indicator_id, target_year
+        """,
+        [period],
+    ):
+        base = by_indicator.get(r["indicator_id"])
+        if base is None:  # an indicator outside the responsibility table: not the plan's
+            continue
+        out.append(
+            dataclasses.replace(
+                base,
+                task_id="",
+                target_year=r.get("target_year"),
+                target_value=_num(r.get("target_value")),
+                latest_actual=_num(r.get("actual_value")),
+                as_of_period=r.get("actual_period"),
+                completion=_num(r.get("completion")),
+                time_elapsed=_num(r.get("time_elapsed")),
+                status_code=r.get("status_code") or "no_data",
+                status_label=H.status_label(r.get("status_code"), r.get("status_label_zh")),
+                status_colour=H.status_colour(r.get("status_code"), r.get("status_colour")),
+                previous_status_code=r.get("previous_status_code"),
+                **_method_fields(r),
             )
         )
     return out
@@ -820,6 +884,7 @@ def load_report_data(
                     f"已发布数据中没有报送期 {period}（现有 {first or '—'} 至 {last or '—'}）",
                     f"period {period} is not in the published marts (they hold {first} to {last})",
                 )
+            targets = targets_of(con, period, progress)
             headlines = headlines_of(con, progress, period)
             inv_total, inv_as_of, inv_series, inv_basis = investment_of(con, progress, period)
             compliance, rates = compliance_of(con, period, settings)
@@ -915,6 +980,7 @@ def load_report_data(
         template_departments=departments,
         previous_values=previous,
         projects_by_department=dept_projects,
+        targets=targets,
     )
     from exports.tables import investment_note
 

@@ -14,7 +14,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ProgressRow:
-    """One row of the responsibility table: a task x indicator for the report's period."""
+    """One row of the marts for the report's period: a task x indicator (the target in force, from
+    rpt_responsibility_table) in ``ReportData.progress``, or an indicator x target year (from
+    fct_target_assessment; ``task_id`` empty) in ``ReportData.targets``."""
 
     task_id: str
     task_name: str
@@ -43,10 +45,23 @@ class ProgressRow:
     status_colour: str = "grey"
     change_since_last_month: float | None = None
     previous_status_code: str | None = None
-    r_value: float | None = None
-    r_class: str | None = None
     task_order: int = 0
     indicator_order: int = 0
+    # The progress method's columns the package prints (docs/progress-method.md); Open SDG's R and
+    # its grading are for analysts only and never reach the package.
+    data_age_months: int | None = None
+    is_stale: bool = False
+    completion_rate: float | None = None
+    progress_since_baseline: float | None = None
+    target_text: str = ""  # target_text_zh: 1,820座以上, 力争4万个以上, 不高于1.2, 完成
+    projected_value: float | None = None
+    verdict_code: str | None = None
+    verdict_label: str = ""
+    required_monthly_change: float | None = None
+    months_to_deadline: int | None = None
+    deadline_status_code: str | None = None
+    met_late_period: str | None = None
+    assessment_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,7 @@ class Table:
     note: str = ""
     freeze_columns: int = 0  # columns kept visible when scrolling right (besides the header rows)
     printed: bool = True  # False: a sheet for the screen, left out of the PDF
+    paper: str = "A4"  # A4 or A3, landscape (settings.PRINT_MAX_WIDTH: the widest printed table)
 
 
 @dataclass
@@ -151,6 +167,10 @@ class ReportData:
     projects_by_department: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # 草稿（待审核）: a draft awaiting sign-off (docs/report.md "审核与签发 / sign-off").
     is_draft: bool = False
+    # Every target of the plan, one row per indicator x target year, assessed in this period
+    # (governance.fct_target_assessment): the main table's rows. Empty: one row per indicator from
+    # ``progress`` (its target in force).
+    targets: list[ProgressRow] = field(default_factory=list)
 
     @property
     def is_synthetic(self) -> bool:

@@ -107,6 +107,7 @@ def build_manifest(
             "blocking_failures": list(q.blocking_failures),
         },
         "indicators": summary.get("n_indicators"),
+        "targets": summary.get("n_targets"),  # the status counts are per target (indicator x year)
         "status_counts": {code: summary["status_counts"].get(code, 0) for code in S.STATUS_ORDER},
         "files": sorted(files, key=lambda f: f["path"]),
         "pdf": pdf,

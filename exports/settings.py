@@ -21,6 +21,7 @@ MANIFEST_VERSION = 1
 # --- workbook ----------------------------------------------------------------------------------
 WORKBOOK_TITLE = "《贵州省新型基础设施建设三年行动方案》责任分解表进展"
 SHEET_COVER = "总览"
+SHEET_FINAL = "收官评估"  # the plan's last month and after (docs/report.md)
 SHEET_RESPONSIBILITY = "责任分解表"
 SHEET_DETAIL = "责任分解表（明细）"
 SHEET_COMPLIANCE = "报送情况"
@@ -49,6 +50,13 @@ BODY_SIZE = 10  # pt; printed sheets are sized so that the page scale keeps it a
 # a printed table add up to at most this many units: fitting to the page width then keeps the
 # 10 pt body at 9.3 pt or more (docs/report.md).
 PRINT_MAX_WIDTH_UNITS = 108
+# The main table (one row per indicator and target year, about 100 rows) prints on A3 landscape, as
+# offices print a 责任分解表: 1,133 pt of paper width inside the same margins, about 144 units at
+# 100 %. LibreOffice scales the 9 pt header and footer too when it shrinks an A3 sheet (measured:
+# 8.8 pt at 144 and 148 units, 98 %), so the table stays at 140 units and prints at 100 %; its wider
+# columns wrap less (fewer, shorter rows, fewer pages).
+PRINT_MAX_WIDTH_UNITS_A3 = 140
+PRINT_MAX_WIDTH = {"A4": PRINT_MAX_WIDTH_UNITS, "A3": PRINT_MAX_WIDTH_UNITS_A3}
 
 # --- synthetic data (docs/report.md) ----------------------------------------------------------------
 SYNTHETIC_LABEL = "示例数据（合成数据，非官方统计）"

@@ -46,20 +46,64 @@ def _as_of(row: ProgressRow) -> str:
     return H.period_label(row.as_of_period) if row.as_of_period else "—"
 
 
-def _r_text(row: ProgressRow) -> str | None:
-    return S.R_CLASS_LABELS.get(row.r_class or "", row.r_class) if row.r_class else None
-
-
 def _target_text(row: ProgressRow) -> str:
-    if row.target_value is None:
+    """``2024年 1,820座以上``: the year and the target as the plan writes it (target_text_zh, from
+    the marts), or the figure in display units when the marts give no text."""
+    if row.target_value is None and not row.target_text:
         return "—"
-    unit = H.unit_text(row.display_unit or row.unit)
-    figure = (
-        "建成"
-        if row.kind == "milestone"
-        else H.format_figure(row.target_value, unit, row.display_scale, row.kind)
-    )
+    figure = row.target_text
+    if not figure:
+        unit = H.unit_text(row.display_unit or row.unit)
+        figure = (
+            "完成"
+            if row.kind == "milestone"
+            else H.format_figure(row.target_value, unit, row.display_scale, row.kind)
+        )
     return f"{row.target_year or ''}年 {figure}"
+
+
+def as_of_text(row: ProgressRow) -> str:
+    """数据截至: ``2024.6``; a figure older than the report month allows (is_stale, from the marts)
+    reads 数据未更新（截至2024年9月）."""
+    if not row.as_of_period:
+        return "—"
+    if row.is_stale:
+        return f"{S.FLAG_LABELS.get('stale', '数据未更新')}（截至{H.period_label(row.as_of_period)}）"
+    return H.short_period(row.as_of_period)
+
+
+def _pace_text(row: ProgressRow) -> str:
+    """需月均增加 X / 需月均减少 X, at the figure's own precision."""
+    pace = row.required_monthly_change
+    if pace is None:
+        return ""
+    unit = H.unit_text(row.display_unit or row.unit)
+    places = H.decimals_for(row.display_unit, row.display_scale, row.kind)
+    shown = abs(H.scaled(pace, row.display_scale) or 0.0)
+    while places < 4 and shown and round(shown, places) == 0:
+        places += 1
+    return f"需月均{'增加' if pace > 0 else '减少'}{shown:,.{places}f}{unit}"
+
+
+def outlook_text(row: ProgressRow) -> str:
+    """研判, worded for the office. Before the deadline: the projection at the deadline and the monthly
+    pace needed (按当前进度预计可完成：预计到期 62.10万架，需月均增加0.50万架); at the deadline and
+    after: the target's own assessment (2022年目标未按期完成，2023年5月完成)."""
+    if row.assessment_note:
+        return row.assessment_note
+    if row.status_code == "no_data":
+        return "无数据，请督促报送"
+    if row.status_code == "achieved":
+        return f"已达到{row.target_year or ''}年目标"
+    if row.kind == "milestone":
+        return f"需于{row.target_year or ''}年12月前完成"
+    pace = _pace_text(row)
+    if row.projected_value is not None:
+        unit = H.unit_text(row.display_unit or row.unit)
+        projected = H.format_figure(row.projected_value, unit, row.display_scale, row.kind)
+        verdict = row.verdict_label or S.VERDICT_LABELS.get(row.verdict_code or "", "")
+        return f"{verdict}：预计到期{projected}" + (f"，{pace}" if pace else "")
+    return pace or "—"
 
 
 def status_trend(row: ProgressRow) -> str:
@@ -80,15 +124,16 @@ def _previous_label(row: ProgressRow) -> str:
     return f"{H.status_label(code)}{' ' + trend if trend else ''}"
 
 
-class IndicatorRow:
-    """One indicator of the report's period, with every task (x indicator row of the mart) it
-    belongs to: the main table has one row per indicator, so its status filter counts what 总览
-    counts."""
+class TargetRow:
+    """One target of one indicator (a row of fct_target_assessment) with every task the indicator
+    belongs to (the task x indicator rows of the responsibility table): the main table has one row
+    per indicator and target year, so its status filter counts what 总览 counts."""
 
-    def __init__(self, rows: list[ProgressRow], sector_name: str) -> None:
+    def __init__(self, target: ProgressRow, rows: list[ProgressRow], sector_name: str) -> None:
         rows = sorted(rows, key=lambda r: (H.task_sort_key(r.task_id), r.task_id))
-        self._row = rows[0]
+        self._row = target
         self.rows = rows
+        self.first_task_id = rows[0].task_id if rows else ""
         self.sector_name = sector_name
         self.task_clauses = "；".join(dict.fromkeys(r.source_clause or r.task_id for r in rows))
         self.task_names = "；".join(
@@ -100,64 +145,96 @@ class IndicatorRow:
         self.co_departments_all = "、".join(
             dict.fromkeys(d for r in rows for d in (r.co_departments or "").split("、") if d)
         )
-        self.target_text = _target_text(self._row)
-        self.previous_label = _previous_label(self._row)
+        self.target_text = _target_text(target)
+        self.previous_label = _previous_label(target)
+        self.as_of_text = as_of_text(target)
+        self.outlook_text = outlook_text(target)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._row, name)
 
 
-def indicator_rows(data: ReportData, sector: str | None = None) -> tuple[IndicatorRow, ...]:
-    grouped: dict[str, list[ProgressRow]] = defaultdict(list)
+def target_rows(data: ReportData, sector: str | None = None) -> tuple[TargetRow, ...]:
+    """The main table's rows: every target (indicator x target year) of the period, in the plan's
+    order (the indicator's first task, the indicator, the target year). Without per-target rows
+    (``data.targets`` empty), one row per indicator for its target in force."""
+    tasks: dict[str, list[ProgressRow]] = defaultdict(list)
     for r in data.progress:
-        if sector is None or r.sector == sector:
-            grouped[r.indicator_id].append(r)
-    out = [IndicatorRow(rows, H.sector_name(rows[0].sector, data.sector_names)) for rows in grouped.values()]
-    out.sort(key=lambda r: (H.task_sort_key(r.task_id), r.indicator_order, r.indicator_id))
+        tasks[r.indicator_id].append(r)
+    targets = data.targets or [rows[0] for rows in tasks.values()]
+    out = [
+        TargetRow(t, tasks.get(t.indicator_id, [t]), H.sector_name(t.sector, data.sector_names))
+        for t in targets
+        if sector is None or t.sector == sector
+    ]
+    out.sort(
+        key=lambda r: (
+            H.task_sort_key(r.first_task_id),
+            r.indicator_order,
+            r.indicator_id,
+            r.target_year or 0,
+        )
+    )
     return tuple(out)
 
 
 def leader_columns() -> tuple[Column, ...]:
-    """The printed table: the columns the leaders read, within the width of an A4 landscape page
-    (S.PRINT_MAX_WIDTH_UNITS); figures carry their unit in the number format."""
+    """The printed table: the columns the leaders read, within the width of an A3 landscape page
+    (S.PRINT_MAX_WIDTH_UNITS_A3); figures carry their unit in the number format. Nothing beside the
+    status contradicts it: no growth ratio (docs/progress-method.md)."""
     return (
-        Column("任务编号", lambda r: r.task_clauses, width=12, wrap=True),
-        Column("指标", lambda r: r.indicator_name, width=19, wrap=True),
-        Column("牵头单位", lambda r: r.lead_departments, width=9, wrap=True),
-        Column("目标", lambda r: r.target_text, width=11, wrap=True),
+        Column("任务编号", lambda r: r.task_clauses, width=13, wrap=True),
+        Column("指标", lambda r: r.indicator_name, width=21, wrap=True),
+        Column("牵头单位", lambda r: r.lead_departments, width=10, wrap=True),
+        Column("目标", lambda r: r.target_text, width=12, wrap=True),
         Column("最新值", lambda r: H.scaled(r.latest_actual, r.display_scale), _fmt_unit, width=11),
-        Column("数据截至", lambda r: H.short_period(r.as_of_period), width=7),
-        Column("完成度", lambda r: r.completion, H.PERCENT_FORMAT, width=7),
+        Column("数据截至", lambda r: r.as_of_text, width=9, wrap=True),
+        Column("完成率", lambda r: r.completion_rate, H.PERCENT_FORMAT, width=7),
         Column("进展状态", lambda r: r.status_label, colour=lambda r: r.status_colour, width=9),
-        Column("上月状态", lambda r: r.previous_label, width=9),
+        Column("上月状态", lambda r: r.previous_label, width=9, wrap=True),
         Column(
             "较上月",
             lambda r: H.scaled(r.change_since_last_month, r.display_scale),
             _change_fmt_unit,
-            width=13,
+            width=11,
         ),
+        Column("研判", lambda r: r.outlook_text, width=28, wrap=True),
     )
 
 
+def _deadline_label(row: Any) -> str | None:
+    return H.status_label(row.deadline_status_code) if row.deadline_status_code else None
+
+
 def detail_columns() -> tuple[Column, ...]:
-    """The rest, for the screen: every task by name, co-departments, both targets, time elapsed,
-    the growth ratio and its grading (analysts' figures), the clauses."""
+    """The rest, for the screen: every task by name, co-departments, both completion figures, time
+    elapsed, the projection and the pace needed, the assessment, the clauses."""
     return (
         Column("指标", lambda r: r.indicator_name, width=26, wrap=True),
+        Column("目标年", lambda r: r.target_year, "0", width=7),
         Column("领域", lambda r: r.sector_name, width=12),
         Column("相关任务", lambda r: r.task_names, width=40, wrap=True),
         Column("牵头单位", lambda r: r.lead_departments, width=14, wrap=True),
         Column("配合单位", lambda r: r.co_departments_all, width=24, wrap=True),
         Column("单位", lambda r: H.unit_text(r.display_unit or r.unit)),
-        Column("2022年目标", lambda r: H.scaled(r.target_2022, r.display_scale), _fmt),
-        Column("2024年目标", lambda r: H.scaled(r.target_2024, r.display_scale), _fmt),
+        Column("目标", lambda r: r.target_text, width=18, wrap=True),
+        Column("目标值", lambda r: H.scaled(r.target_value, r.display_scale), _fmt),
         Column("最新值", lambda r: H.scaled(r.latest_actual, r.display_scale), _fmt),
         Column("数据截至", _as_of, width=11),
-        Column("完成度", lambda r: r.completion, H.PERCENT_FORMAT),
+        Column("数据月龄（月）", lambda r: r.data_age_months, "0", width=8),
+        Column("完成率", lambda r: r.completion_rate, H.PERCENT_FORMAT),
+        Column("基期以来进度", lambda r: r.progress_since_baseline, H.PERCENT_FORMAT),
         Column("时间进度", lambda r: r.time_elapsed, H.PERCENT_FORMAT),
         Column("进展状态", lambda r: r.status_label, colour=lambda r: r.status_colour, width=10),
-        Column("增长比R", lambda r: r.r_value, "0.00"),
-        Column("进展分级", _r_text),
+        Column("预计到期值", lambda r: H.scaled(r.projected_value, r.display_scale), _fmt),
+        Column("预测结论", lambda r: r.verdict_label or None, width=18),
+        Column(
+            "需月均变化",
+            lambda r: H.scaled(r.required_monthly_change, r.display_scale),
+            lambda r: H.signed_format(r.display_unit, r.display_scale, r.kind),
+        ),
+        Column("到期评估", _deadline_label, width=10),
+        Column("研判", lambda r: r.outlook_text, width=30, wrap=True),
         Column("指标依据条款", lambda r: r.indicator_clause, width=30, wrap=True),
     )
 
@@ -167,9 +244,13 @@ def responsibility_table(data: ReportData) -> Table:
         title=f"贵州省推进新型基础设施建设责任分解表进展情况（{H.period_label(data.period)}）",
         sheet=S.SHEET_RESPONSIBILITY,
         columns=leader_columns(),
-        rows=indicator_rows(data),
-        note=f"每项指标一行，相关任务按方案编号列于同一格；其余栏目见“{S.SHEET_DETAIL}”表。上月状态后 ↑ 为本月好转，↓ 为退步。",
+        rows=target_rows(data),
+        note=(
+            "每项指标每个目标年一行，相关任务按方案编号列于同一格；完成率 = 最新值 ÷ 目标（“不高于”类为目标 ÷ 最新值）。"
+            f"上月状态后 ↑ 为本月好转，↓ 为退步；“数据未更新”为最新数据早于本月的允许时限。其余栏目见“{S.SHEET_DETAIL}”表。"
+        ),
         freeze_columns=2,
+        paper="A3",
     )
 
 
@@ -178,7 +259,7 @@ def detail_table(data: ReportData) -> Table:
         title=f"责任分解表明细（{H.period_label(data.period)}）",
         sheet=S.SHEET_DETAIL,
         columns=detail_columns(),
-        rows=indicator_rows(data),
+        rows=target_rows(data),
         freeze_columns=1,
         printed=False,
     )
@@ -195,12 +276,102 @@ def sector_tables(data: ReportData, used_titles: list[str]) -> list[Table]:
                 title=f"{name}进展情况（{H.period_label(data.period)}）",
                 sheet=sheet,
                 columns=leader_columns(),
-                rows=indicator_rows(data, sector),
+                rows=target_rows(data, sector),
                 freeze_columns=2,
                 printed=False,
             )
         )
     return tables
+
+
+FINAL_OUTCOMES = ("achieved", "achieved_late", "not_achieved", "no_data")  # 收官评估, in this order
+
+
+def final_outcome(row: Any) -> str:
+    """A target's outcome at the plan's end: 已完成 (met by its deadline), 逾期完成 (met later), 未完成
+    (not met, whether at its deadline or after it), 无数据 (no figure at its deadline)."""
+    if row.deadline_status_code == "achieved":
+        return "achieved"
+    if row.status_code == "achieved_late":
+        return "achieved_late"
+    if row.deadline_status_code == "no_data" and row.latest_actual is None:
+        return "no_data"
+    return "not_achieved"
+
+
+def is_final_assessment(data: ReportData) -> bool:
+    """The plan's last month or later: every target of the plan has reached its deadline."""
+    return bool(data.targets) and all(t.deadline_status_code for t in data.targets)
+
+
+def final_counts(data: ReportData) -> dict[int | None, Counter]:
+    """Outcomes per target year, and overall under ``None``."""
+    counts: dict[int | None, Counter] = defaultdict(Counter)
+    for row in target_rows(data):
+        outcome = final_outcome(row)
+        counts[row.target_year][outcome] += 1
+        counts[None][outcome] += 1
+    return counts
+
+
+def final_summary(data: ReportData) -> str:
+    """收官评估's paragraph: how many targets were met on time, met late, not met, per target year."""
+    counts = final_counts(data)
+
+    def line(c: Counter) -> str:
+        return "，".join(f"{S.STATUS_LABELS[o]} {c[o]} 个" for o in FINAL_OUTCOMES if c[o])
+
+    total = counts[None]
+    years = sorted(y for y in counts if y is not None)
+    parts = [f"规划期目标共 {sum(total.values())} 个：{line(total)}"]
+    parts += [f"{y}年目标 {sum(counts[y].values())} 个：{line(counts[y])}" for y in years]
+    late = [r for r in target_rows(data) if final_outcome(r) == "achieved_late"]
+    text = "；".join(parts) + "。"
+    if late:
+        text += f"逾期完成的目标均注明完成月份（如“{late[0].assessment_note}”）。"
+    return text
+
+
+def final_assessment_table(data: ReportData) -> Table:
+    """收官评估 (the plan's last month and after): every target of the plan with its outcome, the
+    final figure and, for a late completion, the month it was met; the 2022 look-back included."""
+    colour = {"achieved": "green", "achieved_late": "green", "not_achieved": "red", "no_data": "grey"}
+    order = {code: i for i, code in enumerate(FINAL_OUTCOMES)}
+    rows = sorted(
+        target_rows(data),
+        key=lambda r: (
+            r.target_year or 0,
+            order[final_outcome(r)],
+            H.task_sort_key(r.first_task_id),
+            r.indicator_order,
+        ),
+    )
+    cols = (
+        Column("任务编号", lambda r: r.task_clauses, width=10, wrap=True),
+        Column("指标", lambda r: r.indicator_name, width=18, wrap=True),
+        Column("牵头单位", lambda r: r.lead_departments, width=8, wrap=True),
+        Column("目标", lambda r: r.target_text, width=12, wrap=True),
+        Column("最终值", lambda r: H.scaled(r.latest_actual, r.display_scale), _fmt_unit, width=11),
+        Column("数据截至", lambda r: r.as_of_text, width=8, wrap=True),
+        Column("完成率", lambda r: r.completion_rate, H.PERCENT_FORMAT, width=7),
+        Column(
+            "评估结果",
+            lambda r: S.STATUS_LABELS[final_outcome(r)],
+            colour=lambda r: colour[final_outcome(r)],
+            width=8,
+        ),
+        Column("说明", lambda r: r.assessment_note, width=24, wrap=True),
+    )
+    return Table(
+        title=f"新型基础设施建设三年行动方案收官评估（{H.period_label(data.period)}）",
+        sheet=S.SHEET_FINAL,
+        columns=cols,
+        rows=tuple(rows),
+        note=final_summary(data)
+        + " 每个目标按其到期月（目标年 12 月）评估：到期时达到为已完成，到期后达到为逾期完成（注明月份），至今未达到为未完成。",
+        freeze_columns=2,
+        printed=False,
+    )
 
 
 def compliance_table(data: ReportData) -> Table:
@@ -649,23 +820,29 @@ def revisions_table(data: ReportData) -> Table:
 
 
 def status_summary(data: ReportData) -> dict[str, Any]:
-    """Status counts by distinct indicator, overall and per sector (a task x indicator table lists
-    some indicators under several tasks; each indicator counts once)."""
-    per_indicator: dict[str, ProgressRow] = {}
-    for row in data.progress:
-        per_indicator.setdefault(row.indicator_id, row)
-    counts = Counter(r.status_code for r in per_indicator.values())
+    """Status counts over the main table's rows (one per indicator and target year), overall and
+    per sector, so that filtering 责任分解表 by status gives the same numbers; and how many of them
+    rest on a figure flagged 数据未更新."""
+    rows = target_rows(data)
+    counts = Counter(r.status_code for r in rows)
     by_sector: dict[str, Counter] = defaultdict(Counter)
-    for r in per_indicator.values():
+    for r in rows:
         by_sector[r.sector][r.status_code] += 1
     sector_counts = [(s, dict(by_sector[s])) for s in sorted(by_sector, key=H.sector_sort_key)]
-    return {"status_counts": dict(counts), "sector_counts": sector_counts, "n_indicators": len(per_indicator)}
+    return {
+        "status_counts": dict(counts),
+        "sector_counts": sector_counts,
+        "n_indicators": len({r.indicator_id for r in rows}),
+        "n_targets": len(rows),
+        "n_stale": sum(1 for r in rows if r.is_stale),
+    }
 
 
 def all_tables(data: ReportData) -> list[Table]:
     """The table sheets in workbook order (the cover 总览 is written separately)."""
     fixed = [
         S.SHEET_COVER,
+        S.SHEET_FINAL,
         S.SHEET_RESPONSIBILITY,
         S.SHEET_DETAIL,
         S.SHEET_RANKINGS,
@@ -678,7 +855,9 @@ def all_tables(data: ReportData) -> list[Table]:
         S.SHEET_REVISIONS,
     ]
     used = list(fixed)
+    final = [final_assessment_table(data)] if is_final_assessment(data) else []
     return [
+        *final,
         responsibility_table(data),
         detail_table(data),
         *sector_tables(data, used),

@@ -134,11 +134,13 @@ def _display_text(value: Any, number_format: str | None) -> str:
 # --- sheets ---------------------------------------------------------------------------------------------
 
 
-def _page_setup(ws: Worksheet, header_rows: str | None, title: str, data: ReportData) -> None:
-    """A4 landscape, fitted to the page width, header rows repeated; room for the header and the
-    footer (第X页 共Y页, the period and, for synthetic inputs, 示例数据) inside the margins."""
+def _page_setup(
+    ws: Worksheet, header_rows: str | None, title: str, data: ReportData, paper: str = "A4"
+) -> None:
+    """A4 (or A3) landscape, fitted to the page width, header rows repeated; room for the header and
+    the footer (第X页 共Y页, the period and, for synthetic inputs, 示例数据) inside the margins."""
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3 if paper == "A3" else ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -298,7 +300,7 @@ def write_table(ws: Worksheet, table: Table, cutoff: str, data: ReportData) -> N
         if ncols > 1:
             ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=ncols)
         ws.row_dimensions[note_row].height = row_height([(table.note, sum(final_widths))])
-    _page_setup(ws, f"{S.HEADER_ROW}:{S.HEADER_ROW}", table.title, data)
+    _page_setup(ws, f"{S.HEADER_ROW}:{S.HEADER_ROW}", table.title, data, table.paper)
 
 
 def _section(ws: Worksheet, row: int, text: str) -> int:
@@ -391,6 +393,17 @@ def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> Non
         row += 1
     row += 1
 
+    from exports.tables import final_summary, is_final_assessment
+
+    if is_final_assessment(data):  # the plan's last month and after: the final assessment first
+        row = _section(ws, row, "收官评估")
+        text = final_summary(data) + f"逐项结果见“{S.SHEET_FINAL}”表。"
+        cell = put(ws, row, 1, text)
+        cell.alignment = WRAP_ALIGN
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+        ws.row_dimensions[row].height = row_height([(text, 98)])
+        row += 2
+
     # 一、主要目标
     row = _section(ws, row, "一、主要目标（方案一（二））")
     row = _header(
@@ -424,7 +437,12 @@ def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> Non
     # 二、进展状态汇总
     counts: dict[str, int] = summary["status_counts"]
     total = sum(counts.values()) or 1
-    row = _section(ws, row, "二、进展状态汇总（按指标计）")
+    row = _section(
+        ws,
+        row,
+        f"二、进展状态汇总（按目标计：{summary.get('n_indicators', 0)} 项指标、"
+        f"{summary.get('n_targets', total)} 个目标，每个目标年一行，与“{S.SHEET_RESPONSIBILITY}”表一致）",
+    )
     row = _header(ws, row, ["状态", "指标数", "占比"])
     for code in S.STATUS_ORDER:
         n = counts.get(code, 0)
@@ -436,10 +454,17 @@ def write_cover(ws: Worksheet, data: ReportData, summary: dict[str, Any]) -> Non
     _body_row(
         ws, row, [("合计", None), (sum(counts.values()), "0"), (1.0 if counts else None, H.PERCENT_FORMAT)]
     )
-    row += 2
+    row += 1
+    stale = summary.get("n_stale", 0)
+    if stale:
+        flag = S.FLAG_LABELS.get("stale", "数据未更新")
+        _body_row(ws, row, [(f"其中：{flag}", None), (stale, "0"), (stale / total, H.PERCENT_FORMAT)])
+        ws.cell(row=row, column=1).font = _font(color="9C0006", bold=True)
+        row += 1
+    row += 1
 
     # 三、分领域状态
-    row = _section(ws, row, "三、分领域状态（按指标计）")
+    row = _section(ws, row, "三、分领域状态（按目标计）")
     row = _header(ws, row, ["领域", *[S.STATUS_LABELS[c] for c in S.STATUS_ORDER], "合计"])
     for j, code in enumerate(S.STATUS_ORDER, start=2):
         colour = H.status_colour(code)

@@ -67,8 +67,12 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False, synthetic
             completion=0.78,
             time_elapsed=0.75,
             change_since_last_month=12000.0,
-            r_value=1.02,
-            r_class="substantial",
+            target_text="60万架",
+            completion_rate=452300.0 / 600000.0,
+            projected_value=610000.0,
+            verdict_code="likely",
+            verdict_label="按当前进度预计可完成",
+            required_monthly_change=(600000.0 - 452300.0) / 6,
             source_clause="主方案 二(一)1",
             indicator_clause="主方案 一(二); 主方案 二(一)1",
             previous_status_code="at_risk",
@@ -114,12 +118,14 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False, synthetic
             target_year=2024,
             target_value=160000.0,
             latest_actual=118000.0,
-            as_of_period="2024-05",
+            as_of_period="2024-03",
             completion=0.40,
             time_elapsed=0.75,
             change_since_last_month=0.0,
-            r_value=0.4,
-            r_class="limited",
+            data_age_months=3,
+            is_stale=True,
+            completion_rate=118000.0 / 160000.0,
+            required_monthly_change=(160000.0 - 118000.0) / 6,
         ),
         _row(
             "A4-05",
@@ -210,6 +216,30 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False, synthetic
             progress[0], task_id="M-GOAL", task_name="主要目标", source_clause="主方案 一(二)"
         )
     )
+    # Every target: the racks' 2022 target, met late, beside its 2024 target in force; the others
+    # have one target each (the per-target rows of fct_target_assessment).
+    targets = [
+        dataclasses.replace(
+            progress[0],
+            task_id="",
+            target_year=2022,
+            target_value=150000.0,
+            target_text="15万架",
+            completion_rate=452300.0 / 150000.0,
+            status_code="achieved_late",
+            status_label="逾期完成",
+            status_colour="green",
+            previous_status_code="achieved_late",
+            deadline_status_code="not_achieved",
+            met_late_period="2023-05",
+            assessment_note="2022年目标未按期完成，2023年5月完成",
+            projected_value=None,
+            verdict_code=None,
+            verdict_label="",
+            required_monthly_change=None,
+        ),
+        *(dataclasses.replace(p, task_id="") for p in progress[:-1]),  # the last: racks under M-GOAL
+    ]
     headlines = [
         Headline(
             "racks",
@@ -257,6 +287,7 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False, synthetic
             blocking_failures=("marts.rpt_responsibility_table: 完成度超出范围",) if forced else (),
         ),
         progress=progress,
+        targets=targets,
         headlines=headlines,
         synthetic_inputs=("488 份部门报送文件由演示数据生成器合成",) if synthetic else (),
         sector_names={"compute": "算力枢纽", "broadband": "通信网络"},

@@ -40,15 +40,17 @@ def test_conclusion_first_then_goals_exceptions_reporting(report_data):
         for h in ("一、总体情况", "二、主要目标", "三、需关注的指标", "四、市(州)排名", "五、报送情况")
     ]
     assert order == sorted(order)
-    # 总体情况 from the data (fixture: 7 indicators, 1 已完成; 滞后 5G, 逾期 gas grid, 存在风险 PUE)
+    # 总体情况 from the data, counted as 总览 counts (per target; fixture: 7 indicators, 8 targets,
+    # 1 已完成, 1 逾期完成; 滞后 5G (stale), 逾期 gas grid, 存在风险 PUE)
     overall = re.search(r'id="overall"><p>([^<]+)</p>', page).group(1)
-    assert overall.startswith("截至2024年6月，方案 7 项指标中已完成 1 项")
+    assert overall.startswith("截至2024年6月，方案 7 项指标的 8 个目标中已完成 1 个，逾期完成 1 个")
     assert "主要差距：" in overall and "本期未报送：" in overall
-    # the exceptions: exactly the indicators not achieved and needing attention, nothing else
+    assert "1 个目标的最新数据未按月更新（数据未更新）" in overall
+    # the exceptions: exactly the targets not achieved and needing attention, nothing else
     listed = {a["data-indicator"]: a["data-status"] for t, a in parsed.tags if "data-indicator" in a}
     expected = {
         r.indicator_id: r.status_code
-        for r in report_data.progress
+        for r in report_data.targets
         if r.status_code in ("overdue", "behind", "at_risk")
     }
     assert listed == expected and len(listed) == 3
@@ -71,6 +73,9 @@ def test_text_is_escaped(report_data):
         report_data,
         progress=[
             dataclasses.replace(r, status_code="behind", status_colour="red") for r in report_data.progress
+        ],
+        targets=[
+            dataclasses.replace(r, status_code="behind", status_colour="red") for r in report_data.targets
         ],
     )
     page = render_briefing(data)

@@ -144,80 +144,109 @@ def _close(cell_value, expected, scale=1.0):
 
 
 def test_every_figure_of_the_responsibility_table_matches_the_mart(settings, built):
-    """One row per indicator; every task of the indicator (the plan's numbering, dim_task's order)
-    in one cell; figures as in the mart."""
+    """One row per indicator and target year (fct_target_assessment); every task of the indicator
+    (the plan's numbering, dim_task's order) in one cell; figures as in the marts; the stale flag
+    and the outlook written from the marts' columns, recomputed here by hand."""
     mart = _published(
         settings,
         "select r.*, t.sort_order as task_sort from governance.rpt_responsibility_table r "
         "join governance.dim_task t using (task_id) where r.period = ? order by t.sort_order",
         [PERIOD],
     )
+    targets = _published(
+        settings, "select * from governance.fct_target_assessment where period = ?", [PERIOD]
+    )
     by_indicator: dict[str, list[dict]] = {}
     for r in mart:
         by_indicator.setdefault(r["indicator_id"], []).append(r)
+    by_target = {(t["indicator_id"], t["target_year"]): t for t in targets}
     names = {rows[0]["indicator_name_zh"]: ind for ind, rows in by_indicator.items()}
     wb = openpyxl.load_workbook(built.path / f"责任分解表进展_{PERIOD}.xlsx")
     rows = _sheet_rows(wb["责任分解表"])
-    assert len(rows) == len(by_indicator) > 0
+    assert len(rows) == len(by_target) > len(by_indicator) > 0  # some indicators have two targets
     assert len(mart) > len(by_indicator)  # some indicators sit under several tasks
+    assert not any(c.startswith("growth") for c in mart[0])  # R stays in the analysts' marts
     seen = set()
     for row in rows:
         ind = names[row["指标"].value]
-        seen.add(ind)
+        year = int(row["目标"].value[:4])
+        t = by_target[(ind, year)]
+        seen.add((ind, year))
         tasks = by_indicator[ind]
         m = tasks[0]
         scale = m["display_scale"] or 1.0
-        clauses = list(dict.fromkeys(t["task_source_clause"] for t in tasks))
+        clauses = list(dict.fromkeys(t_["task_source_clause"] for t_ in tasks))
         assert row["任务编号"].value == "；".join(clauses), ind
         assert all(re.match(r"^(主方案|附件\d) [一二三四五六七八九十]", c) for c in clauses), clauses
         leads = list(
-            dict.fromkeys(d for t in tasks for d in (t["lead_department_names_zh"] or "").split("、") if d)
+            dict.fromkeys(d for t_ in tasks for d in (t_["lead_department_names_zh"] or "").split("、") if d)
         )
         assert row["牵头单位"].value == ("、".join(leads) or None), ind
+        assert row["目标"].value == f"{year}年 {t['target_text_zh']}", ind
         unit = m["display_unit"] or m["unit"]
         fmt = H.number_format(m["display_unit"], scale, m["kind"])
         if unit not in ("", "无量纲") and m["kind"] != "milestone":
             fmt += f'"{unit}"'
         assert row["最新值"].number_format == fmt, ind
-        assert _close(row["最新值"].value, m["actual_value"], scale), ind
-        period = m["actual_period"]
-        assert row["数据截至"].value == (f"{int(period[:4])}.{int(period[5:])}" if period else "—"), ind
-        assert _close(row["完成度"].value, m["completion"]), ind
-        assert row["进展状态"].value == m["status_label_zh"], ind
+        assert _close(row["最新值"].value, t["actual_value"], scale), ind
+        period = t["actual_period"]
+        if t["is_stale"]:
+            assert row["数据截至"].value == f"数据未更新（截至{int(period[:4])}年{int(period[5:])}月）", ind
+        else:
+            assert row["数据截至"].value == (f"{int(period[:4])}.{int(period[5:])}" if period else "—"), ind
+        assert _close(row["完成率"].value, t["completion_rate"]), ind
+        assert row["进展状态"].value == t["status_label_zh"], ind
         fill = row["进展状态"].fill.fgColor.rgb[-6:]
-        assert fill == S.COLOUR_RGB[m["status_colour"]][0], ind
+        assert fill == S.COLOUR_RGB[t["status_colour"]][0], ind
         assert _close(row["较上月"].value, m["change_since_last_month"], scale), ind
-    assert seen == set(by_indicator)
+        outlook = row["研判"].value
+        if t["assessment_note_zh"]:
+            assert outlook == t["assessment_note_zh"], ind
+        elif t["projected_value"] is not None:
+            # by hand: the pace is (target - latest) / months left, the projection as the mart says
+            months = t["months_to_deadline"]
+            pace = (t["target_value"] - t["actual_value"]) / months
+            assert _close(t["required_monthly_change"], pace), ind
+            assert outlook.startswith(t["verdict_label_zh"] + "：预计到期"), ind
+            assert ("需月均增加" if pace > 0 else "需月均减少") in outlook, ind
+    assert seen == set(by_target)
     # the status filter counts what 总览 counts
     cover = wb["总览"]
     first_col = {cover.cell(r, 1).value: r for r in range(1, cover.max_row + 1)}
     for label in S.STATUS_LABELS.values():
         n = sum(1 for row in rows if row["进展状态"].value == label)
         assert cover.cell(first_col[label], 2).value == n, label
-    # the sector sheets hold the same indicators, split by sector
+    n_stale = sum(1 for t in targets if t["is_stale"])
+    if n_stale:
+        assert cover.cell(first_col["其中：数据未更新"], 2).value == n_stale
+    # the sector sheets hold the same targets, split by sector
     sector_rows = 0
     for sector, name in {(r["sector"], r["sector_zh"]) for r in mart}:
         sheet = _sheet_rows(wb[H.sheet_title(name)])
-        assert len(sheet) == sum(1 for rows_ in by_indicator.values() if rows_[0]["sector"] == sector), name
+        assert len(sheet) == sum(1 for t in targets if t["sector"] == sector), name
         sector_rows += len(sheet)
-    assert sector_rows == len(by_indicator)
-    detail = {r["指标"].value: r for r in _sheet_rows(wb["责任分解表（明细）"])}
+    assert sector_rows == len(by_target)
+    detail = {(r["指标"].value, r["目标年"].value): r for r in _sheet_rows(wb["责任分解表（明细）"])}
+    assert len(detail) == len(by_target)
     for name, ind in names.items():
-        m = by_indicator[ind][0]
-        scale = m["display_scale"] or 1.0
-        assert _close(detail[name]["2024年目标"].value, m["target_2024_value"], scale), ind
-        assert _close(detail[name]["时间进度"].value, m["time_elapsed"]), ind
+        for (ind_, year), t in by_target.items():
+            if ind_ != ind:
+                continue
+            scale = t["display_scale"] or 1.0
+            assert _close(detail[(name, year)]["目标值"].value, t["target_value"], scale), ind
+            assert _close(detail[(name, year)]["时间进度"].value, t["time_elapsed"]), ind
+            assert _close(detail[(name, year)]["基期以来进度"].value, t["progress_since_baseline"]), ind
 
 
 def test_cover_counts_rates_and_headlines_match_the_marts(settings, built):
     wb = openpyxl.load_workbook(built.path / f"责任分解表进展_{PERIOD}.xlsx")
     ws = wb["总览"]
     first_col = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
-    counts = {
+    counts = {  # one per target (indicator x target year), as the main table lists them
         r["status_code"]: r["n"]
         for r in _published(
             settings,
-            "select status_code, count(distinct indicator_id) as n from governance.rpt_responsibility_table "
+            "select status_code, count(*) as n from governance.fct_target_assessment "
             "where period = ? group by 1",
             [PERIOD],
         )
@@ -289,18 +318,19 @@ def test_other_sheets_match_the_marts(settings, built):
 # --- the briefing -----------------------------------------------------------------------------------------
 def test_briefing_lists_the_exceptions_and_the_goals(settings, built):
     page = (built.path / f"月度简报_{PERIOD}.html").read_text(encoding="utf-8")
-    mart = _published(
+    mart = _published(  # one row per target, as the workbook's main table and 总览 count them
         settings,
-        "select distinct indicator_id, indicator_name_zh, status_code, status_label_zh "
-        "from governance.rpt_responsibility_table where period = ?",
+        "select indicator_id, indicator_name_zh, status_code, status_label_zh "
+        "from governance.fct_target_assessment where period = ?",
         [PERIOD],
     )
-    shown = dict(re.findall(r'<tr data-indicator="([^"]+)" data-status="([^"]+)"', page))
-    assert shown == {
-        r["indicator_id"]: r["status_code"]
+    pairs = re.findall(r'<tr data-indicator="([^"]+)" data-status="([^"]+)"', page)
+    assert sorted(pairs) == sorted(
+        (r["indicator_id"], r["status_code"])
         for r in mart
         if r["status_code"] in ("overdue", "behind", "at_risk")
-    }
+    )
+    shown = dict(pairs)
     for r in mart:
         if r["indicator_id"] in shown:
             assert H.html_text(r["indicator_name_zh"]) in page, r["indicator_id"]
@@ -314,7 +344,8 @@ def test_briefing_lists_the_exceptions_and_the_goals(settings, built):
     ]
     assert goals == expected
     achieved = sum(1 for r in mart if r["status_code"] == "achieved")
-    assert f"方案 {len(mart)} 项指标中已完成 {achieved} 项" in page
+    n_indicators = len({r["indicator_id"] for r in mart})
+    assert f"方案 {n_indicators} 项指标的 {len(mart)} 个目标中已完成 {achieved} 个" in page
     assert not re.search(r"""(?:src|href)\s*=|url\(|@import|https?://""", page)
 
 

@@ -61,7 +61,8 @@ def test_every_sheet_has_title_cutoff_frozen_header_and_print_setup(wb):
         assert "数据截至 2024年6月" in ws["A2"].value, ws.title
         assert ws.freeze_panes is not None, ws.title
         assert ws.page_setup.orientation == "landscape", ws.title
-        assert int(ws.page_setup.paperSize) == 9, ws.title  # A4
+        # A4, but the main table (about 100 rows) on A3, as offices print a 责任分解表
+        assert int(ws.page_setup.paperSize) == (8 if ws.title == "责任分解表" else 9), ws.title
         assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         # footers fit inside the margins, with 第X页 共Y页 and the period
@@ -77,26 +78,38 @@ def test_every_sheet_has_title_cutoff_frozen_header_and_print_setup(wb):
 
 def test_printed_tables_fit_a4_landscape_at_9pt_or_more(report_data):
     """The printed tables' columns add up to at most PRINT_MAX_WIDTH_UNITS (about 790 pt at 10 pt
-    body, the width of an A4 landscape page inside 0.4-inch margins at >= 90 % scale)."""
+    body, the width of an A4 landscape page inside 0.4-inch margins at >= 90 % scale); the main
+    table to at most 140 on A3 (1,133 pt / 7.83 pt per unit = 144.7 units: printed at 100 %)."""
     for table in all_tables(report_data):
         if table.printed:
             total = sum(c.width or 0 for c in table.columns)
             assert all(c.width for c in table.columns), table.sheet
-            assert total <= S.PRINT_MAX_WIDTH_UNITS, (table.sheet, total)
+            assert total <= S.PRINT_MAX_WIDTH[table.paper], (table.sheet, total)
+            assert table.paper == ("A3" if table.sheet == "责任分解表" else "A4"), table.sheet
+    assert S.PRINT_MAX_WIDTH == {"A4": 108, "A3": 140}
 
 
 def test_wrapped_rows_are_tall_enough(wb):
-    """By hand: a column of 19 units holds 19 x 0.75 - 1.5 = 12.75 CJK characters of 10.5 pt
-    (measured on LibreOffice's PDF), 13.4 of the 10 pt body; 算力枢纽节点数据中心标准机架数 is 15: two
-    lines, 2 x 1.3 x 10 + 4 = 30 pt."""
+    """By hand: a column of 28 units holds 28 x 0.75 - 1.5 = 19.5 CJK characters of 10.5 pt
+    (measured on LibreOffice's PDF), 20.5 of the 10 pt body; the racks' 研判 "按当前进度预计可完成：
+    预计到期61.00万架，需月均增加2.46万架" is 29.5 ems (31 with the 5 % slack): two lines,
+    2 x 1.3 x 10 + 4 = 30 pt. Its name (15 characters) in the 21 units of 指标 (21 x 0.75 - 1.5 =
+    14.25 CJK of 10.5 pt, 14.96 of 10 pt; 15 x 1.05 slack = 15.75) takes two lines as well."""
     from exports.workbook import wrapped_lines
 
     ws = wb["责任分解表"]
     headers = [c.value for c in ws[3]]
     col = headers.index("指标")
-    assert ws.column_dimensions["B"].width == 19
-    racks = next(r for r in ws.iter_rows(min_row=4) if r[col].value == "算力枢纽节点数据中心标准机架数")
-    assert ws.row_dimensions[racks[0].row].height >= 30
+    assert ws.column_dimensions["B"].width == 21
+    assert ws.column_dimensions["K"].width == 28 and headers[10] == "研判"
+    assert wrapped_lines("算力枢纽节点数据中心标准机架数", 21, 10) == 2
+    assert wrapped_lines("按当前进度预计可完成：预计到期61.00万架，需月均增加2.46万架", 28, 10) == 2
+    racks = next(
+        r
+        for r in ws.iter_rows(min_row=4)
+        if r[col].value == "算力枢纽节点数据中心标准机架数" and r[3].value.startswith("2024")
+    )
+    assert ws.row_dimensions[racks[0].row].height == 30
     # as LibreOffice wrapped them in the demo's PDF (2024-12):
     assert wrapped_lines("贵阳大数据科创城累计引进培育大数据及关联企业数", 17) == 3
     assert wrapped_lines("其中：本月未报送的项目（沿用最近一次报送数）", 30) == 2
@@ -109,7 +122,7 @@ def test_wrapped_rows_are_tall_enough(wb):
             assert ws.row_dimensions[row[0].row].height >= 14, row[col].value
 
 
-def test_responsibility_table_one_row_per_indicator_in_the_plans_numbering(wb):
+def test_responsibility_table_one_row_per_indicator_and_target_year(wb):
     ws = wb["责任分解表"]
     headers = [c.value for c in ws[3]]
     assert headers == [
@@ -119,35 +132,51 @@ def test_responsibility_table_one_row_per_indicator_in_the_plans_numbering(wb):
         "目标",
         "最新值",
         "数据截至",
-        "完成度",
+        "完成率",
         "进展状态",
         "上月状态",
         "较上月",
+        "研判",
     ]
+    assert "增长比R" not in headers and "进展分级" not in headers  # R stays with the analysts
     col = {h: i for i, h in enumerate(headers)}
     body = [r for r in ws.iter_rows(min_row=4) if r[col["指标"]].value and r[col["进展状态"]].value]
-    names = [r[col["指标"]].value for r in body]
-    assert len(names) == len(set(names)) == 7  # the racks under two tasks: one row
-    rows = {r[col["指标"]].value: r for r in body}
-    racks = rows["算力枢纽节点数据中心标准机架数"]
+    keys = [(r[col["指标"]].value, r[col["目标"]].value[:5]) for r in body]
+    assert len(keys) == len(set(keys)) == 8  # 7 indicators, the racks with two target years
+    rows = {key: r for key, r in zip(keys, body, strict=True)}
+    racks = rows[("算力枢纽节点数据中心标准机架数", "2024年")]
     assert racks[col["任务编号"]].value == "主方案 一(二)；主方案 二(一)1"  # the goal first, one cell
-    assert racks[col["目标"]].value == "2024年 60.00万架"
+    assert racks[col["目标"]].value == "2024年 60万架"  # the plan's own words, from the marts
     assert racks[col["最新值"]].value == pytest.approx(45.23)
     assert racks[col["最新值"]].number_format == '#,##0.00"万架"'  # a number, with its unit on paper
-    assert racks[col["完成度"]].number_format == "0.0%"
+    assert racks[col["完成率"]].value == pytest.approx(452300 / 600000)
+    assert racks[col["完成率"]].number_format == "0.0%"
     assert racks[col["数据截至"]].value == "2024.6"
     # month on month: last month 存在风险, now 正常推进 -> better
     assert racks[col["上月状态"]].value == "存在风险 ↑"
     assert racks[col["较上月"]].value == pytest.approx(1.2)
     assert racks[col["较上月"]].number_format == '+#,##0.00"万架";-#,##0.00"万架";0'
+    # before the deadline: projection and pace, by hand: (600000 - 452300) / 6 = 24,616.7 架 = 2.46万架
+    assert racks[col["研判"]].value == "按当前进度预计可完成：预计到期61.00万架，需月均增加2.46万架"
+    # the 2022 target of the same indicator: its own assessment, met late
+    racks22 = rows[("算力枢纽节点数据中心标准机架数", "2022年")]
+    assert racks22[col["目标"]].value == "2022年 15万架"
+    assert racks22[col["进展状态"]].value == "逾期完成"
+    assert racks22[col["研判"]].value == "2022年目标未按期完成，2023年5月完成"
+    assert racks22[col["完成率"]].value == pytest.approx(452300 / 150000)
+    # a stale figure says so where its month is printed; by hand: (160000 - 118000) / 6 = 7000 个
+    fivegee = rows[("累计建成5G基站数", "2024年")]
+    assert fivegee[col["数据截至"]].value == "数据未更新（截至2024年3月）"
+    assert fivegee[col["进展状态"]].value == "滞后"  # the status stays clean for the filter
+    assert fivegee[col["研判"]].value == "需月均增加0.70万个"
     # a small change at the base unit's precision (架 in 万架: up to 4 decimals), not +0.00
-    fivegee = rows["累计建成5G基站数"]
     assert fivegee[col["较上月"]].number_format.startswith('+#,##0.00"万个"')  # a zero change: 2 decimals
-    pue = rows["算力枢纽节点数据中心平均PUE值"]
+    pue = rows[("算力枢纽节点数据中心平均PUE值", "2024年")]
     assert pue[col["最新值"]].number_format == "#,##0.00"  # no 无量纲 for people
-    milestone = rows["完成天然气国家干线及省级支线的智能化改造"]
+    milestone = rows[("完成天然气国家干线及省级支线的智能化改造", "2022年")]
     assert milestone[col["最新值"]].value == 0
     assert "已完成" in milestone[col["最新值"]].number_format
+    assert rows[("全省远程医疗服务总量(累计)", "2024年")][col["研判"]].value == "无数据，请督促报送"
     # the status filter counts what 总览 counts
     counts: dict[str, int] = {}
     for r in body:
@@ -156,16 +185,21 @@ def test_responsibility_table_one_row_per_indicator_in_the_plans_numbering(wb):
     by_label = {cover.cell(r, 1).value: cover.cell(r, 2).value for r in range(1, cover.max_row + 1)}
     for label, n in counts.items():
         assert by_label[label] == n, label
-    # the rest on the detail sheet
+    assert by_label["其中：数据未更新"] == 1  # the overview counts the stale figure
+    # the rest on the detail sheet, one row per target too
     detail = wb["责任分解表（明细）"]
     dh = [c.value for c in detail[3]]
+    assert "增长比R" not in dh and "进展分级" not in dh
     drow = next(
         r
         for r in detail.iter_rows(min_row=4)
         if r[dh.index("指标")].value == "算力枢纽节点数据中心标准机架数"
+        and r[dh.index("目标年")].value == 2024
     )
     assert drow[dh.index("配合单位")].value == "省通信管理局、省发展改革委"
-    assert drow[dh.index("2024年目标")].value == pytest.approx(60)
+    assert drow[dh.index("目标值")].value == pytest.approx(60)
+    assert drow[dh.index("预计到期值")].value == pytest.approx(61)
+    assert drow[dh.index("需月均变化")].value == pytest.approx(147700 / 6 / 10000)
     assert "主方案 一(二) 主要目标" in drow[dh.index("相关任务")].value
 
 
@@ -180,6 +214,7 @@ def test_status_fills(wb):
             seen[cell.value] = _fill(cell)
     assert seen == {
         "正常推进": GREEN, "存在风险": YELLOW, "滞后": RED, "已完成": GREEN, "无数据": GREY, "逾期未完成": RED,
+        "逾期完成": GREEN,
     }  # fmt: skip
 
 
@@ -187,12 +222,14 @@ def test_cover_counts_headlines_and_rates(wb, report_data):
     ws = wb["总览"]
     text = {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
     values = list(text.values())
-    assert "一、主要目标（方案一（二））" in values and "二、进展状态汇总（按指标计）" in values
+    assert "一、主要目标（方案一（二））" in values
+    assert "二、进展状态汇总（按目标计：7 项指标、8 个目标，每个目标年一行，与“责任分解表”表一致）" in values
     assert "算力枢纽节点数据中心标准机架数" in values
-    # status counts, one indicator each except on_track (2)
+    # status counts per target: one each except on_track (2)
     status_rows = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
     assert status_rows["正常推进"] == 2 and status_rows["滞后"] == 1 and status_rows["无数据"] == 1
-    assert status_rows["合计"] == 7
+    assert status_rows["逾期完成"] == 1
+    assert status_rows["合计"] == 8 and status_rows["其中：数据未更新"] == 1
     assert "数据质量：阻断性检查全部通过，2 项提示见“数据质量（技术）”表。" in values
     assert ws["A3"].fill.fgColor.rgb[-6:] != "C00000"
     # plain Chinese: no snapshot id, no table names on the leaders' cover
@@ -400,3 +437,59 @@ def test_chasing_list_names_what_each_department_owes(wb):
     assert rows["省通信管理局"]["近6个月逾期或未报"] == "3/6"
     assert "近 6 个月已有 3 次逾期或未报" in rows["省通信管理局"]["催报通知（可直接发送）"]
     assert health["联系人"] == "未登记"
+
+
+def test_final_assessment_lists_every_target_with_its_outcome():
+    """At the plan's end (every target past its deadline) the workbook gains 收官评估 and the cover its
+    summary. By hand, from the fixture's eight targets: 2022 racks met late (逾期完成), 2022 gas grid
+    not met (未完成); 2024: PUE, reservoirs, smart factories met (已完成 3), racks and 5G not met
+    (未完成 2), telemedicine never reported (无数据 1)."""
+    import dataclasses
+
+    data = make_report_data("2024-12")
+    assert "收官评估" not in openpyxl.load_workbook(io.BytesIO(_render(make_report_data()))).sheetnames
+    outcome = {  # indicator, year -> (deadline status, status)
+        ("dc_standard_racks", 2022): ("not_achieved", "achieved_late"),
+        ("dc_standard_racks", 2024): ("not_achieved", "not_achieved"),
+        ("dc_pue_avg", 2024): ("achieved", "achieved"),
+        ("g5_base_stations", 2024): ("not_achieved", "not_achieved"),
+        ("reservoir_monitoring_stations", 2024): ("achieved", "achieved"),
+        ("telemedicine_person_times", 2024): ("no_data", "no_data"),
+        ("gas_trunk_smart_retrofit", 2022): ("not_achieved", "overdue"),
+        ("g5_smart_factories", 2024): ("achieved", "achieved"),
+    }
+    data.targets = [
+        dataclasses.replace(
+            t,
+            deadline_status_code=outcome[(t.indicator_id, t.target_year)][0],
+            status_code=outcome[(t.indicator_id, t.target_year)][1],
+        )
+        for t in data.targets
+    ]
+    wb = openpyxl.load_workbook(io.BytesIO(_render(data)))
+    assert wb.sheetnames[:3] == ["总览", "收官评估", "责任分解表"]
+    ws = wb["收官评估"]
+    headers = [c.value for c in ws[3]]
+    body = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[1]]
+    result = {
+        (r[headers.index("指标")], r[headers.index("目标")][:4]): r[headers.index("评估结果")] for r in body
+    }
+    assert len(body) == len(result) == 8
+    assert result[("算力枢纽节点数据中心标准机架数", "2022")] == "逾期完成"
+    assert result[("算力枢纽节点数据中心标准机架数", "2024")] == "未完成"
+    assert result[("完成天然气国家干线及省级支线的智能化改造", "2022")] == "未完成"
+    assert result[("全省远程医疗服务总量(累计)", "2024")] == "无数据"
+    assert sorted(result.values()) == sorted(["已完成"] * 3 + ["逾期完成"] + ["未完成"] * 3 + ["无数据"])
+    late = next(r for r in body if r[headers.index("评估结果")] == "逾期完成")
+    assert late[headers.index("说明")] == "2022年目标未按期完成，2023年5月完成"
+    # 2022 targets first (the look-back), then 2024
+    assert [r[headers.index("目标")][:4] for r in body] == ["2022"] * 2 + ["2024"] * 6
+    summary = (
+        "规划期目标共 8 个：已完成 3 个，逾期完成 1 个，未完成 3 个，无数据 1 个；"
+        "2022年目标 2 个：逾期完成 1 个，未完成 1 个；"
+        "2024年目标 6 个：已完成 3 个，未完成 2 个，无数据 1 个。"
+    )
+    cover = [c.value for row in wb["总览"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert "收官评估" in cover
+    assert any(v.startswith(summary) and "逐项结果见“收官评估”表" in v for v in cover)
+    assert not wb["收官评估"].sheet_state == "hidden"
