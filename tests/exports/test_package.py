@@ -315,6 +315,23 @@ def test_other_sheets_match_the_marts(settings, built):
                 assert "<f>" not in z.read(name).decode("utf-8")
 
 
+def test_no_internal_task_code_is_printed(settings, built):
+    """People read the plan's own numbering (主方案 二(一)1), never the seeds' task ids (M-GOAL, A4-05)."""
+    codes = {r["task_id"] for r in _published(settings, "select task_id from governance.dim_task")}
+    assert "M-GOAL" in codes
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(c) for c in sorted(codes)) + r")(?![0-9])"
+    )
+    wb = openpyxl.load_workbook(built.path / f"责任分解表进展_{PERIOD}.xlsx")
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert not pattern.search(cell.value), (ws.title, cell.coordinate, cell.value)
+    page = (built.path / f"月度简报_{PERIOD}.html").read_text(encoding="utf-8")
+    assert not pattern.search(page)
+
+
 # --- the briefing -----------------------------------------------------------------------------------------
 def test_briefing_lists_the_exceptions_and_the_goals(settings, built):
     page = (built.path / f"月度简报_{PERIOD}.html").read_text(encoding="utf-8")
