@@ -271,6 +271,63 @@ def chasing_of(
     return out
 
 
+def contacts_of(con) -> dict[str, str]:
+    """Each department's contact as the 催报 list prints it (张三 13800000000), from
+    governance.dim_department_contact: the 填报人 and 联系电话 of its latest file; a phone number
+    that is not plausible is printed as written with its flag, never corrected."""
+    if "governance.dim_department_contact" not in _tables(con):
+        return {}
+    out = {}
+    for r in _fetch(
+        con,
+        """
+        select department_code, contact_name, contact_phone, contact_phone_as_written,
+            contact_phone_is_plausible, contact_phone_flag_zh, contact_period
+        from governance.dim_department_contact
+        where has_contact
+        """,
+    ):
+        phone = r.get("contact_phone") or r.get("contact_phone_as_written") or ""
+        if phone and r.get("contact_phone_is_plausible") is False:
+            phone += f"（{r.get('contact_phone_flag_zh') or '号码无法识别'}）"
+        text = " ".join(p for p in (r.get("contact_name") or "", phone) if p)
+        if text:
+            out[r["department_code"]] = text
+    return out
+
+
+def remarks_of(con, period: str) -> list[dict[str, Any]]:
+    """The departments' remarks (备注) of the period, the current one of each row
+    (governance.fct_submission_remarks), in the plan's indicator order."""
+    if "governance.fct_submission_remarks" not in _tables(con):
+        return []
+    return _fetch(
+        con,
+        """
+        select
+            remarks.department_code,
+            remarks.department_name_zh,
+            remarks.row_kind,
+            remarks.row_status,
+            remarks.row_status_zh,
+            remarks.indicator_id,
+            remarks.indicator_name_zh,
+            remarks.prefecture_code,
+            remarks.prefecture_name_zh,
+            remarks.project_code,
+            remarks.project_name,
+            remarks.remark
+        from governance.fct_submission_remarks as remarks
+        left join governance.dim_indicator as indicators
+            on remarks.indicator_id = indicators.indicator_id
+        where remarks.period = ? and remarks.is_current
+        order by remarks.row_kind, indicators.sort_order, remarks.indicator_id, remarks.prefecture_code,
+            remarks.project_code, remarks.department_code, remarks.sheet_name, remarks.row_number
+        """,
+        [period],
+    )
+
+
 # --- marts ----------------------------------------------------------------------------------------
 def _fetch(con, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
     cur = con.execute(sql, list(params))
@@ -889,6 +946,10 @@ def load_report_data(
             inv_total, inv_as_of, inv_series, inv_basis = investment_of(con, progress, period)
             compliance, rates = compliance_of(con, period, settings)
             chasing = chasing_of(con, period, compliance, rejections)
+            contacts = contacts_of(con)
+            for c in chasing:
+                c["contact"] = contacts.get(c.get("department_code"))
+            remarks = remarks_of(con, period)
             projects = projects_of(con, period)
             by_year = investment_by_year(con, period)
             rankings = rankings_of(con, period)
@@ -981,6 +1042,7 @@ def load_report_data(
         previous_values=previous,
         projects_by_department=dept_projects,
         targets=targets,
+        remarks=remarks,
     )
     from exports.tables import investment_note
 

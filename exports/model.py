@@ -171,6 +171,9 @@ class ReportData:
     # (governance.fct_target_assessment): the main table's rows. Empty: one row per indicator from
     # ``progress`` (its target in force).
     targets: list[ProgressRow] = field(default_factory=list)
+    # The departments' remarks (备注) of the period, one per row they were written beside
+    # (governance.fct_submission_remarks, current rows only): 问题与建议 and the detail sheet.
+    remarks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_synthetic(self) -> bool:

@@ -129,7 +129,9 @@ class TargetRow:
     belongs to (the task x indicator rows of the responsibility table): the main table has one row
     per indicator and target year, so its status filter counts what 总览 counts."""
 
-    def __init__(self, target: ProgressRow, rows: list[ProgressRow], sector_name: str) -> None:
+    def __init__(
+        self, target: ProgressRow, rows: list[ProgressRow], sector_name: str, remarks: str = ""
+    ) -> None:
         rows = sorted(rows, key=lambda r: (H.task_sort_key(r.task_id), r.task_id))
         self._row = target
         self.rows = rows
@@ -149,6 +151,7 @@ class TargetRow:
         self.previous_label = _previous_label(target)
         self.as_of_text = as_of_text(target)
         self.outlook_text = outlook_text(target)
+        self.remarks = remarks
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._row, name)
@@ -162,8 +165,14 @@ def target_rows(data: ReportData, sector: str | None = None) -> tuple[TargetRow,
     for r in data.progress:
         tasks[r.indicator_id].append(r)
     targets = data.targets or [rows[0] for rows in tasks.values()]
+    remarks = indicator_remarks(data)
     out = [
-        TargetRow(t, tasks.get(t.indicator_id, [t]), H.sector_name(t.sector, data.sector_names))
+        TargetRow(
+            t,
+            tasks.get(t.indicator_id, [t]),
+            H.sector_name(t.sector, data.sector_names),
+            remarks.get(t.indicator_id, ""),
+        )
         for t in targets
         if sector is None or t.sector == sector
     ]
@@ -176,6 +185,18 @@ def target_rows(data: ReportData, sector: str | None = None) -> tuple[TargetRow,
         )
     )
     return tuple(out)
+
+
+def indicator_remarks(data: ReportData) -> dict[str, str]:
+    """The departments' remarks of the period per indicator, in one cell (遵义市：…；全省：…)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in data.remarks:
+        if r.get("row_kind") == "indicator" and r.get("indicator_id"):
+            place = r.get("prefecture_name_zh") or r.get("prefecture_code") or ""
+            out[r["indicator_id"]].append(
+                f"{place}：{r.get('remark') or ''}" if place else str(r.get("remark"))
+            )
+    return {k: "；".join(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def leader_columns() -> tuple[Column, ...]:
@@ -235,6 +256,7 @@ def detail_columns() -> tuple[Column, ...]:
         ),
         Column("到期评估", _deadline_label, width=10),
         Column("研判", lambda r: r.outlook_text, width=30, wrap=True),
+        Column("部门备注", lambda r: r.remarks or None, width=30, wrap=True),
         Column("指标依据条款", lambda r: r.indicator_clause, width=30, wrap=True),
     )
 
@@ -583,7 +605,43 @@ def chasing_table(data: ReportData) -> Table:
         sheet=S.SHEET_CHASING,
         columns=cols,
         rows=tuple(chasing_rows(data)),
-        note="列出未报送、逾期、缺报指标或有数据被退回的部门；联系人待报送模板登记填报人、联系电话后显示。",
+        note=(
+            "列出未报送、逾期、缺报指标或有数据被退回的部门；联系人为该部门最近一次报送文件中的填报人与联系电话"
+            "（号码无法识别时原样列出并注明），从未填写的为“未登记”。"
+        ),
+        freeze_columns=1,
+        printed=False,
+    )
+
+
+def remarks_table(data: ReportData) -> Table:
+    """问题与建议 (for the screen): every remark (备注) the departments wrote beside a row of this
+    period's files, the current one of each row, indicators in the plan's order then projects."""
+    cols = (
+        Column(
+            "部门", lambda r: r.get("department_name_zh") or r.get("department_code"), width=14, wrap=True
+        ),
+        Column("类别", lambda r: "重大项目" if r.get("row_kind") == "project" else "指标", width=8),
+        Column(
+            "指标或项目",
+            lambda r: (
+                r.get("project_name") or r.get("project_code")
+                if r.get("row_kind") == "project"
+                else r.get("indicator_name_zh") or r.get("indicator_id")
+            ),
+            width=28,
+            wrap=True,
+        ),
+        Column("地区", lambda r: r.get("prefecture_name_zh") or "", width=8),
+        Column("填报情况", lambda r: r.get("row_status_zh") or r.get("row_status"), width=8),
+        Column("备注（问题与建议）", lambda r: r.get("remark"), width=60, wrap=True),
+    )
+    return Table(
+        title=f"问题与建议：各部门备注（{H.period_label(data.period)}）",
+        sheet=S.SHEET_REMARKS,
+        columns=cols,
+        rows=tuple(data.remarks),
+        note="各部门在本期报送表中逐行填写的备注（同一行多次报送时取最新文件的备注）；“未填报”行的备注通常说明未填原因。",
         freeze_columns=1,
         printed=False,
     )
@@ -848,6 +906,7 @@ def all_tables(data: ReportData) -> list[Table]:
         S.SHEET_RANKINGS,
         S.SHEET_COMPLIANCE,
         S.SHEET_CHASING,
+        S.SHEET_REMARKS,
         S.SHEET_INVESTMENT_CHECK,
         S.SHEET_INVESTMENT,
         S.SHEET_QUALITY,
@@ -864,6 +923,7 @@ def all_tables(data: ReportData) -> list[Table]:
         rankings_table(data),
         compliance_table(data),
         chasing_table(data),
+        remarks_table(data),
         investment_check_table(data),
         investment_table(data),
         quality_table(data),

@@ -105,6 +105,19 @@ def _load_raw(settings: Settings) -> None:
         rows = [(*k.split("|"), v) for k, v in may.items()]
         rows = [(i, p, v + 500 if (i, p) == ("g5_base_stations", "GY") else v) for i, p, v in rows]
         R.submit(con, "CA", "2024-05", rows, version=2, days_after_end=20, is_after_publication=True)
+        # a remark (备注) beside a reported row and a department's contact (填报人, 联系电话), as
+        # ingestion stores them (docs/architecture.md, Remarks and contacts)
+        con.execute(
+            "update raw.submission_values set note = '部分基站待验收' where indicator_id = 'g5_base_stations' "
+            "and prefecture_code = 'GY' and file_id in "
+            "(select file_id from raw.submission_files where department_code = ? and period = ?)",
+            [LATE, PERIOD],
+        )
+        con.execute(
+            "update raw.submission_files set contact_name = '张三', contact_phone = '13800000000', "
+            "contact_phone_as_written = '13800000000' where department_code = ?",
+            [LATE],
+        )
         # the fixture writes raw rows directly; give them the content hash the loader would
         cols = {r[0] for r in con.execute("describe raw.submission_files").fetchall()}
         if "content_sha256" in cols:

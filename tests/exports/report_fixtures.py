@@ -468,4 +468,27 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False, synthetic
          "late_in_last_6": extra[c["department_code"]][2], "months_in_last_6": 6}
         for c in data.compliance
     ]  # fmt: skip
+    # contacts as exports.data.contacts_of prints them (governance.dim_department_contact)
+    contacts = {"BDB": "张三 13800000000", "CA": "李四 0851-1234（号码无法识别）"}
+    for c in data.chasing:
+        c["contact"] = contacts.get(c["department_code"])
+    # remarks as governance.fct_submission_remarks gives them (current rows of the period)
+    data.remarks = [
+        {"department_code": "CA", "department_name_zh": "省通信管理局", "row_kind": "indicator",
+         "row_status": "accepted", "row_status_zh": "已接收", "indicator_id": "g5_base_stations",
+         "indicator_name_zh": "累计建成5G基站数", "prefecture_code": "ZY", "prefecture_name_zh": "遵义市",
+         "project_code": None, "project_name": None, "remark": "部分基站待验收"},
+        {"department_code": "CA", "department_name_zh": "省通信管理局", "row_kind": "indicator",
+         "row_status": "accepted", "row_status_zh": "已接收", "indicator_id": "g5_base_stations",
+         "indicator_name_zh": "累计建成5G基站数", "prefecture_code": "GZ", "prefecture_name_zh": "全省",
+         "project_code": None, "project_name": None, "remark": "含共建共享基站"},
+        {"department_code": "HEALTH", "department_name_zh": "@省卫生健康委", "row_kind": "indicator",
+         "row_status": "blank", "row_status_zh": "未填报", "indicator_id": "telemedicine_person_times",
+         "indicator_name_zh": "全省远程医疗服务总量(累计)", "prefecture_code": "GZ", "prefecture_name_zh": "全省",
+         "project_code": None, "project_name": None, "remark": "统计口径调整，下月补报"},
+        {"department_code": "BDB", "department_name_zh": "省大数据局", "row_kind": "project",
+         "row_status": "accepted", "row_status_zh": "已接收", "indicator_id": None, "indicator_name_zh": None,
+         "prefecture_code": None, "prefecture_name_zh": None, "project_code": "P-001",
+         "project_name": "贵安数据中心二期", "remark": "=设备到货延迟，建议协调"},
+    ]  # fmt: skip
     return data

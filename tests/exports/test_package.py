@@ -332,6 +332,45 @@ def test_no_internal_task_code_is_printed(settings, built):
     assert not pattern.search(page)
 
 
+def test_remarks_and_contacts_match_the_marts(settings, built):
+    """问题与建议 lists every current remark of the period (fct_submission_remarks); the 催报 list gives
+    each department's contact from dim_department_contact, 未登记 when it never gave one."""
+    remarks = _published(
+        settings,
+        "select department_name_zh, remark from governance.fct_submission_remarks "
+        "where period = ? and is_current",
+        [PERIOD],
+    )
+    assert remarks  # the fixture's files carry remarks (demo.fill writes them on some rows)
+    wb = openpyxl.load_workbook(built.path / f"责任分解表进展_{PERIOD}.xlsx")
+    shown = [
+        (r["部门"].value, r["备注（问题与建议）"].value)
+        for r in _sheet_rows(wb["问题与建议"])
+        if r["类别"].value in ("指标", "重大项目")
+    ]
+    assert sorted(shown) == sorted((r["department_name_zh"], r["remark"]) for r in remarks)
+    contacts = {
+        r["department_name_zh"]: r
+        for r in _published(settings, "select * from governance.dim_department_contact")
+    }
+    chasing = _sheet_rows(wb["催报清单"])
+    assert chasing and any(c["has_contact"] for c in contacts.values())
+    dept = _published(
+        settings, "select name_zh from governance.dim_department where department_code = ?", [LATE]
+    )
+    late = next(r for r in chasing if r["部门"].value == dept[0]["name_zh"])
+    assert late["联系人"].value == "张三 13800000000"  # the late department gave its contact
+    for row in chasing:
+        name = row["部门"].value
+        if not row["问题"].value:
+            continue
+        c = contacts.get(name)
+        if c is None or not c["has_contact"]:
+            assert row["联系人"].value == "未登记", name
+        else:
+            assert (c["contact_name"] or c["contact_phone_as_written"]) in row["联系人"].value, name
+
+
 # --- the briefing -----------------------------------------------------------------------------------------
 def test_briefing_lists_the_exceptions_and_the_goals(settings, built):
     page = (built.path / f"月度简报_{PERIOD}.html").read_text(encoding="utf-8")

@@ -41,7 +41,7 @@ def test_sheets_in_order(wb):
     sectors = ["算力与数据中心", "通信网络", "智慧水利", "智慧管网", "工业互联网", "智慧医疗"]
     # sector names: from the data where given (compute, broadband), else the fallback labels
     assert wb.sheetnames == [
-        "总览", "责任分解表", "责任分解表（明细）", "算力枢纽", "通信网络", *sectors[2:], "市(州)排名", "报送情况", "催报清单", "投资核对",
+        "总览", "责任分解表", "责任分解表（明细）", "算力枢纽", "通信网络", *sectors[2:], "市(州)排名", "报送情况", "催报清单", "问题与建议", "投资核对",
         "重大项目投资", "数据质量（技术）", "公开数据源（技术）", "修订说明",
     ]  # fmt: skip
 
@@ -436,7 +436,36 @@ def test_chasing_list_names_what_each_department_owes(wb):
     )
     assert rows["省通信管理局"]["近6个月逾期或未报"] == "3/6"
     assert "近 6 个月已有 3 次逾期或未报" in rows["省通信管理局"]["催报通知（可直接发送）"]
-    assert health["联系人"] == "未登记"
+    assert health["联系人"] == "未登记"  # never gave one
+    assert bdb["联系人"] == "张三 13800000000"
+    assert rows["省通信管理局"]["联系人"] == "李四 0851-1234（号码无法识别）"  # as written, flagged
+
+
+def test_remarks_feed_the_detail_sheet_and_the_issues_sheet(wb):
+    """Every remark of the fixture (three on indicator rows, one on a project) is on 问题与建议, in the
+    plan's order; the indicator's remarks, with their places, in one cell of the detail sheet."""
+    ws = wb["问题与建议"]
+    headers = [c.value for c in ws[3]]
+    body = [
+        {h: c.value for h, c in zip(headers, r, strict=False)}
+        for r in ws.iter_rows(min_row=4)
+        if r[1].value in ("指标", "重大项目")
+    ]
+    assert [(r["部门"], r["地区"], r["备注（问题与建议）"]) for r in body] == [
+        ("省通信管理局", "遵义市", "部分基站待验收"),
+        ("省通信管理局", "全省", "含共建共享基站"),
+        ("@省卫生健康委", "全省", "统计口径调整，下月补报"),
+        ("省大数据局", None, "=设备到货延迟，建议协调"),
+    ]
+    assert body[2]["填报情况"] == "未填报" and body[3]["指标或项目"] == "贵安数据中心二期"
+    cell = next(c for row in ws.iter_rows(min_row=4) for c in row if c.value == "=设备到货延迟，建议协调")
+    assert cell.data_type == "s" and cell.quotePrefix  # text, never a formula
+    detail = wb["责任分解表（明细）"]
+    dh = [c.value for c in detail[3]]
+    notes = {r[dh.index("指标")].value: r[dh.index("部门备注")].value for r in detail.iter_rows(min_row=4)}
+    assert notes["累计建成5G基站数"] == "遵义市：部分基站待验收；全省：含共建共享基站"
+    assert notes["全省远程医疗服务总量(累计)"] == "全省：统计口径调整，下月补报"
+    assert notes["算力枢纽节点数据中心平均PUE值"] is None
 
 
 def test_final_assessment_lists_every_target_with_its_outcome():
