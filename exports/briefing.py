@@ -478,6 +478,34 @@ def exceptions_section(data: ReportData) -> str:
     )
 
 
+REMARKS_SHOWN = 5  # the briefing stays a one-minute read; the workbook's 问题与建议 lists them all
+
+
+def remarks_section(data: ReportData) -> str:
+    """The departments' remarks (备注) of the period, the first few in the plan's order, each naming
+    its department, figure and place; the rest are on the workbook's 问题与建议 sheet."""
+    if not data.remarks:
+        return '<p class="legend">本期各部门未填写备注。</p>'
+    items = []
+    for r in data.remarks[:REMARKS_SHOWN]:
+        what = (
+            r.get("project_name") or r.get("project_code")
+            if r.get("row_kind") == "project"
+            else r.get("indicator_name_zh") or r.get("indicator_id")
+        )
+        place = f"（{r['prefecture_name_zh']}）" if r.get("prefecture_name_zh") else ""
+        blank = "（未填报）" if r.get("row_status") == "blank" else ""
+        items.append(
+            f"<li>{esc(r.get('department_name_zh') or r.get('department_code'))} · {esc(what)}{esc(place)}{blank}："
+            f"{esc(r.get('remark'))}</li>"
+        )
+    more = f"共 {len(data.remarks)} 条，" if len(data.remarks) > REMARKS_SHOWN else ""
+    return (
+        f'<ul class="remarks">{"".join(items)}</ul>'
+        f'<p class="legend">{more}全部备注见《责任分解表进展》“{esc(S.SHEET_REMARKS)}”表。</p>'
+    )
+
+
 def rankings_section(data: ReportData) -> str:
     """One line per indicator reported by 市(州) among the plan's 主要目标 (then others, up to six):
     the first three and the last, 沿用上期 where a figure was carried forward."""
@@ -554,7 +582,9 @@ def render_briefing(data: ReportData) -> str:
         f'<div class="card">{rankings_section(data)}</div>',
         "<h2>五、报送情况</h2>",
         f'<div class="card">{compliance_section(data)}</div>',
-        "<h2>六、数据质量与修订</h2>",
+        "<h2>六、问题与建议</h2>",
+        f'<div class="card">{remarks_section(data)}</div>',
+        "<h2>七、数据质量与修订</h2>",
         f'<div class="card">{quality}{revisions_section(data)}</div>',
         f"<footer>{'示例数据（合成数据，非官方统计）。' if data.is_synthetic else ''}"
         f"详细数字见《责任分解表进展_{esc(data.period)}.xlsx》。</footer>",

@@ -144,3 +144,28 @@ def test_rankings_top_three_and_last_with_carried_figures(report_data):
     line = re.search(r'<li data-ranking="g5_base_stations">(.*?)</li>', page).group(1)
     assert "前三 贵阳市 4.20万个、遵义市 2.50万个（沿用上期）、毕节市 1.80万个" in line
     assert "末位 安顺市 0.90万个" in line
+
+
+def test_remarks_section_names_department_figure_and_place(report_data):
+    """六、问题与建议: the fixture's four remarks in its order, each with department, figure, place;
+    text escaped; beyond REMARKS_SHOWN the count and a pointer to the workbook."""
+    import dataclasses
+
+    from exports.briefing import REMARKS_SHOWN
+
+    page = render_briefing(report_data)
+    section = page[page.index("六、问题与建议") : page.index("七、数据质量与修订")]
+    items = re.findall(r"<li>(.*?)</li>", section)
+    assert items == [
+        "省通信管理局 · 累计建成5G基站数（遵义市）：部分基站待验收",
+        "省通信管理局 · 累计建成5G基站数（全省）：含共建共享基站",
+        "@省卫生健康委 · 全省远程医疗服务总量(累计)（全省）（未填报）：统计口径调整，下月补报",
+        "省大数据局 · 贵安数据中心二期：=设备到货延迟，建议协调",
+    ]
+    assert "共 " not in section and "“问题与建议”表" in section
+    many = dataclasses.replace(report_data, remarks=report_data.remarks * 2)
+    section = render_briefing(many).split("六、问题与建议")[1].split("七、数据质量与修订")[0]
+    assert len(re.findall(r"<li>", section)) == REMARKS_SHOWN == 5
+    assert "共 8 条，全部备注见" in section
+    empty = dataclasses.replace(report_data, remarks=[])
+    assert "本期各部门未填写备注。" in render_briefing(empty)
