@@ -147,8 +147,8 @@ def test_rankings_top_three_and_last_with_carried_figures(report_data):
 
 
 def test_remarks_section_names_department_figure_and_place(report_data):
-    """六、问题与建议: the fixture's four remarks in its order, each with department, figure, place;
-    text escaped; beyond REMARKS_SHOWN the count and a pointer to the workbook."""
+    """六、问题与建议: the fixture's remarks in its order, each with department, figure, place; text
+    escaped; beyond REMARKS_SHOWN (3) the count and a pointer to the workbook."""
     import dataclasses
 
     from exports.briefing import REMARKS_SHOWN
@@ -160,12 +160,29 @@ def test_remarks_section_names_department_figure_and_place(report_data):
         "省通信管理局 · 累计建成5G基站数（遵义市）：部分基站待验收",
         "省通信管理局 · 累计建成5G基站数（全省）：含共建共享基站",
         "@省卫生健康委 · 全省远程医疗服务总量(累计)（全省）（未填报）：统计口径调整，下月补报",
-        "省大数据局 · 贵安数据中心二期：=设备到货延迟，建议协调",
+    ]  # the first three; the fourth is on the workbook's sheet
+    assert "共 4 条，全部备注见" in section and "“问题与建议”表" in section
+    few = dataclasses.replace(report_data, remarks=report_data.remarks[3:])
+    section = render_briefing(few).split("六、问题与建议")[1].split("七、数据质量与修订")[0]
+    assert re.findall(r"<li>(.*?)</li>", section) == [
+        "省大数据局 · 贵安数据中心二期：=设备到货延迟，建议协调"
     ]
-    assert "共 " not in section and "“问题与建议”表" in section
-    many = dataclasses.replace(report_data, remarks=report_data.remarks * 2)
-    section = render_briefing(many).split("六、问题与建议")[1].split("七、数据质量与修订")[0]
-    assert len(re.findall(r"<li>", section)) == REMARKS_SHOWN == 5
-    assert "共 8 条，全部备注见" in section
+    assert "共 " not in section and REMARKS_SHOWN == 3
     empty = dataclasses.replace(report_data, remarks=[])
     assert "本期各部门未填写备注。" in render_briefing(empty)
+
+
+def test_exceptions_list_the_most_urgent_twenty_and_count_the_rest(report_data):
+    """三、需关注的指标 stays short: at most EXCEPTIONS_SHOWN rows, worst first, then how many in all.
+    By hand: 25 copies of the 滞后 5G target and the fixture's 逾期未完成 and 存在风险 ones make 27."""
+    import dataclasses
+
+    from exports.briefing import EXCEPTIONS_SHOWN
+
+    behind = next(t for t in report_data.targets if t.status_code == "behind")
+    targets = [*report_data.targets, *(dataclasses.replace(behind, target_year=2000 + i) for i in range(24))]
+    page = render_briefing(dataclasses.replace(report_data, targets=targets))
+    statuses = re.findall(r'<tr data-indicator="[^"]+" data-status="([^"]+)"', page)
+    assert len(statuses) == EXCEPTIONS_SHOWN == 20
+    assert statuses[0] == "overdue" and statuses[-1] == "behind"  # worst first: the at-risk one is cut
+    assert "以上为最紧急的 20 个，共 27 个目标需关注" in page

@@ -376,16 +376,25 @@ def test_briefing_lists_the_exceptions_and_the_goals(settings, built):
     page = (built.path / f"月度简报_{PERIOD}.html").read_text(encoding="utf-8")
     mart = _published(  # one row per target, as the workbook's main table and 总览 count them
         settings,
-        "select indicator_id, indicator_name_zh, status_code, status_label_zh "
+        "select indicator_id, indicator_name_zh, status_code, status_label_zh, status_colour, "
+        "status_sort_order, indicator_sort_order, target_year "
         "from governance.fct_target_assessment where period = ?",
         [PERIOD],
     )
-    pairs = re.findall(r'<tr data-indicator="([^"]+)" data-status="([^"]+)"', page)
-    assert sorted(pairs) == sorted(
-        (r["indicator_id"], r["status_code"])
-        for r in mart
-        if r["status_code"] in ("overdue", "behind", "at_risk")
+    # the targets needing attention (the seed's red and yellow statuses), worst first, the first 20
+    attention = sorted(
+        (r for r in mart if r["status_colour"] in ("red", "yellow")),
+        key=lambda r: (
+            r["status_sort_order"],
+            r["indicator_sort_order"],
+            r["indicator_id"],
+            r["target_year"],
+        ),
     )
+    pairs = re.findall(r'<tr data-indicator="([^"]+)" data-status="([^"]+)"', page)
+    assert pairs == [(r["indicator_id"], r["status_code"]) for r in attention[:20]]
+    if len(attention) > 20:
+        assert f"以上为最紧急的 20 个，共 {len(attention)} 个目标需关注" in page
     shown = dict(pairs)
     for r in mart:
         if r["indicator_id"] in shown:
