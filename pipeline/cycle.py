@@ -45,6 +45,8 @@ class Step:
 class CycleResult:
     period: str
     steps: list[Step] = field(default_factory=list)
+    # The package is a draft nobody has signed off yet: nothing was sent.
+    awaiting_signoff: bool = False
 
     @property
     def ok(self) -> bool:
@@ -77,10 +79,16 @@ def run_cycle(
     ingest: bool = True,
     deliver: bool = True,
     progress: Callable[..., Any] | None = None,
+    approve_by: str | None = None,
 ) -> CycleResult:
     """The monthly cycle for ``period`` in this process. Stops at the first failing step; a blocked
     quality gate is a failed step (nothing exported), as in the DAG. ``progress`` (a
-    ``newinfra.progress`` factory) shows the long steps item by item."""
+    ``newinfra.progress`` factory) shows the long steps item by item.
+
+    The package is a draft (草稿（待审核）), as the report DAG's is: with ``approve_by`` that person
+    signs it off (recorded in ops.report_publications, docs/report.md "审核与签发 / sign-off") and
+    then, with ``deliver``, it is sent; without, the cycle ends at the draft
+    (``CycleResult.awaiting_signoff``) and nothing is sent."""
     from newinfra.errors import NewinfraError, PlatformError
     from newinfra.periods import parse_period
     from newinfra.results import summarize
@@ -121,12 +129,15 @@ def run_cycle(
             steps[-1].error_en = f"blocking quality checks failed, nothing exported: {names}"
             return result
 
-        from exports import build_package
-        from exports import deliver as deliver_package
+        from exports.approval import approve, build_draft, deliver_approved
 
-        package = _timed(steps, "export", "生成报告包", lambda: build_package(settings, period, force=force))
+        _timed(steps, "export", "生成报告包（草稿）", lambda: build_draft(settings, period, force=force))
+        if not approve_by:
+            result.awaiting_signoff = True
+            return result
+        _timed(steps, "approve", "审核签发", lambda: approve(settings, period, by=approve_by, via="cli"))
         if deliver:
-            _timed(steps, "deliver", "送达", lambda: deliver_package(settings, package))
+            _timed(steps, "deliver", "送达", lambda: deliver_approved(settings, period))
     except NewinfraError:
         return result
     except Exception as exc:  # a crash in a part: report which step, keep the traceback's message
@@ -206,6 +217,7 @@ def run_range(
     ingest: bool = True,
     deliver: bool = True,
     progress_mode: str = "auto",
+    approve_by: str | None = None,
     cycle: Callable[..., CycleResult] | None = None,
 ) -> list[MonthSummary]:
     """The cycle for every month from ``first`` to ``last`` in order.
@@ -240,7 +252,9 @@ def run_range(
                 continue
             bar.set_current(period)
             # A month of a range never delivers twice: --force replaces packages, as for one month.
-            summary = summarize_month(cycle(settings, period, force=force, ingest=ingest, deliver=deliver))
+            summary = summarize_month(
+                cycle(settings, period, force=force, ingest=ingest, deliver=deliver, approve_by=approve_by)
+            )
             summaries.append(summary)
             if summary.ok:
                 state["done"][period] = {k: v for k, v in summary.__dict__.items() if k != "resumed"}
@@ -306,6 +320,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         ingest=not args.no_ingest,
         deliver=not args.no_deliver,
         progress=progress_factory(quiet=args.quiet or args.json),
+        approve_by=args.approve_by,
     )
     if args.json:
         from newinfra.results import to_jsonable
@@ -318,6 +333,12 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{mark} {step.label_zh} / {step.name}  {step.seconds:.1f} s")
             if not step.ok:
                 print(f"  错误：{step.error_zh}\n  Error: {step.error_en}")
+        if result.ok and result.awaiting_signoff:
+            print(
+                f"报告包是草稿（待审核），未发送：审核后运行 newinfra report --period {result.period} --approve --by 姓名 --deliver"
+                f" / the package is a draft awaiting sign-off, nothing sent: approve it with"
+                f" `newinfra report --period {result.period} --approve --by NAME --deliver`"
+            )
         print("完成 / done" if result.ok else "未完成 / stopped")
     return 0 if result.ok else 1
 
@@ -336,6 +357,7 @@ def _cmd_run_range(args: argparse.Namespace, settings: Settings) -> int:
         ingest=not args.no_ingest,
         deliver=not args.no_deliver,
         progress_mode=mode,
+        approve_by=args.approve_by,
     )
     months = len(period_range(args.first, args.last))
     ok = len(summaries) == months and all(s.ok for s in summaries)
@@ -424,6 +446,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-ingest", action="store_true", help="不采集新数据 / skip ingest and fetch-public")
     p.add_argument(
         "--no-deliver", action="store_true", help="只生成报告包，不送达 / build but do not deliver"
+    )
+    p.add_argument(
+        "--approve-by",
+        metavar="NAME",
+        help="以此人身份审核签发报告包后再送达（否则停在草稿，不发送）/ sign the package off as NAME, then deliver"
+        " (else it stays a draft and nothing is sent)",
     )
     p.add_argument("--json", action="store_true", help="机器可读输出 / machine-readable output")
     p.set_defaults(func=_cmd_run)

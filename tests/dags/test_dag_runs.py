@@ -191,10 +191,16 @@ def test_backfill_reproduces_the_month(cycle, tmp_path):
     shutil.copytree(folder, by_dag)
     dag_manifest = json.loads((by_dag / "manifest.json").read_text(encoding="utf-8"))
 
-    result = run_cycle(cycle["settings"], PERIOD, force=True, ingest=False)
+    # A draft first, then signed off by the same person as the DAG's; delivery is not configured here.
+    result = run_cycle(cycle["settings"], PERIOD, force=True, ingest=False, approve_by=APPROVER)
     assert result.ok, [(s.name, s.error_en) for s in result.steps]
+    assert [s.name for s in result.steps][-3:] == ["export", "approve", "deliver"]
+    assert not result.awaiting_signoff
     cli_manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert cli_manifest["force_requested"] is True
+    assert cli_manifest["is_draft"] is False
+    draft_manifest = json.loads((folder.with_name(PERIOD + ".draft") / "manifest.json").read_text("utf-8"))
+    assert draft_manifest["is_draft"] is True
 
     for key in ("period", "indicators", "status_counts"):
         assert cli_manifest[key] == dag_manifest[key], key
