@@ -21,7 +21,6 @@ replay`` then, with no warehouse in the home:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ingestion.submissions.archive import hash_stream
 from newinfra.errors import UserInputError
 from newinfra.settings import Settings
 
@@ -99,14 +99,6 @@ def save_ledger(settings: Settings, target: Path | None = None) -> Path:
     return target
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def replay(settings: Settings, ledger: Path | None = None, build: bool = True, progress=None) -> ReplayResult:
     """Rebuild the warehouse of ``settings`` (which must not exist) from the archive and ``ledger``."""
     import time
@@ -149,7 +141,7 @@ def replay(settings: Settings, ledger: Path | None = None, build: bool = True, p
         saved.close()
     for rel, sha in [*bodies, *((a.archive_path, a.content_sha256 or a.file_id) for a in arrivals)]:
         path = settings.home / rel
-        if not path.is_file() or _sha256(path) != sha:
+        if not path.is_file() or hash_stream(path) != sha:
             result.missing_archive.append(rel)
     if result.missing_archive:
         raise UserInputError(
