@@ -351,6 +351,9 @@ def final_summary(data: ReportData) -> str:
     text = "；".join(parts) + "。"
     if late:
         text += f"逾期完成的目标均注明完成月份（如“{late[0].assessment_note}”）。"
+    if years and data.period > f"{years[-1]}-12":  # after the plan's last month (docs/progress-method.md)
+        still_open = sum(n for o, n in total.items() if o not in ("achieved", "achieved_late"))
+        text = f"规划期（至{years[-1]}年12月）已结束，本期继续跟踪尚未完成的 {still_open} 个目标。" + text
     return text
 
 

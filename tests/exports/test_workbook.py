@@ -522,3 +522,16 @@ def test_final_assessment_lists_every_target_with_its_outcome():
     assert "收官评估" in cover
     assert any(v.startswith(summary) and "逐项结果见“收官评估”表" in v for v in cover)
     assert not wb["收官评估"].sheet_state == "hidden"
+    assert not any("规划期（至2024年12月）已结束" in v for v in cover)  # 2024-12 is the plan's last month
+
+    # A month after the plan's end the cover says so first, with the targets still followed: by hand,
+    # 3 未完成 + 1 无数据 of the 8 above.
+    after = dataclasses.replace(data, period="2025-01")
+    cover = [
+        c.value for row in openpyxl.load_workbook(io.BytesIO(_render(after)))["总览"].iter_rows() for c in row
+    ]
+    assert any(
+        isinstance(v, str)
+        and v.startswith("规划期（至2024年12月）已结束，本期继续跟踪尚未完成的 4 个目标。" + summary)
+        for v in cover
+    )
