@@ -190,8 +190,15 @@ def _run(settings: Settings, period: str, started: float) -> int:
     for line in signed_off(settings, period):
         print(line)
     print(f"报告包（已审核签发）/ signed package: {package}")
-    for name in (f"责任分解表进展_{period}.xlsx", f"月度简报_{period}.html", "manifest.json"):
-        print(f"   {package / name}")
+    names = (
+        f"责任分解表进展_{period}.xlsx",
+        f"责任分解表进展_{period}.pdf",
+        f"月度简报_{period}.html",
+        "manifest.json",
+    )
+    for name in names:
+        if (package / name).is_file():  # the PDF only where LibreOffice is installed
+            print(f"   {package / name}")
     print(f"草稿 / the draft it was signed from: {package.with_name(package.name + '.draft')}")
     print(f"反馈文件 / feedback:          {settings.feedback}")
     print(f"分析副本 / analysts' copy:    {settings.published_warehouse}")
