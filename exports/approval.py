@@ -261,20 +261,34 @@ def latest_decision(settings: Settings, period: str) -> dict[str, Any] | None:
     return rows[-1] if rows else None
 
 
+def approval_of(settings: Settings, folder: Path) -> dict[str, Any] | None:
+    """The recorded approval of the package in ``folder`` (not a draft, and an approved row with its
+    manifest's sha256), or None. ``exports.delivery`` sends nothing without one."""
+    manifest, sha = _manifest(Path(folder))
+    if manifest.get("is_draft"):
+        return None
+    approved = [
+        d
+        for d in decisions(settings, str(manifest["period"]))
+        if d["decision"] == APPROVED and d["manifest_sha256"] == sha
+    ]
+    return approved[-1] if approved else None
+
+
+def not_approved_error(period: str) -> UserInputError:
+    return UserInputError(
+        f"报送期 {period} 的数据包未经审核签发，不发送：newinfra report --period {period} --approve --by 姓名",
+        f"the {period} package has no recorded approval; nothing is sent "
+        f"(`newinfra report --period {period} --approve --by NAME`)",
+    )
+
+
 def deliver_approved(settings: Settings, period: str):
     """Deliver the package of ``period`` only when it is an approved one (not a draft, and its
     manifest sha256 has an approved row); otherwise ``UserInputError``."""
     from exports import deliver, load_package
 
     package = load_package(settings, period)
-    manifest, sha = _manifest(package.path)
-    approved = [
-        d for d in decisions(settings, period) if d["decision"] == APPROVED and d["manifest_sha256"] == sha
-    ]
-    if manifest.get("is_draft") or not approved:
-        raise UserInputError(
-            f"报送期 {period} 的数据包未经审核签发，不发送：newinfra report --period {period} --approve --by 姓名",
-            f"the {period} package has no recorded approval; nothing is sent "
-            f"(`newinfra report --period {period} --approve --by NAME`)",
-        )
+    if approval_of(settings, package.path) is None:
+        raise not_approved_error(period)
     return deliver(settings, package)

@@ -136,6 +136,10 @@ def deliver_package(settings: Settings, package_dir: Path) -> DeliveryResult:
             note_zh=f"未配置邮件（{missing} 为空），跳过发送；数据包位于 {package_dir}",
             note_en=f"mail not configured ({missing} is empty); skipped. Package: {package_dir}",
         )
+    from exports.approval import approval_of, not_approved_error
+
+    if approval_of(settings, package_dir) is None:  # no package leaves without a recorded approval
+        raise not_approved_error(period)
     msg, attached = build_message(settings, package_dir, manifest)
     send(settings, msg)
     return DeliveryResult(

@@ -492,3 +492,26 @@ def make_report_data(period: str = "2024-06", *, forced: bool = False, synthetic
          "project_name": "贵安数据中心二期", "remark": "=设备到货延迟，建议协调"},
     ]  # fmt: skip
     return data
+
+
+def record_approval(settings, result, by: str = "张审核") -> None:
+    """An approved row for a package built from fixture data (``write_package``): what
+    ``exports.approval.approve`` records after a person signs it off, so ``deliver_package`` sends it."""
+    from exports.approval import APPROVED, _insert, _now
+
+    now = _now()
+    _insert(
+        settings,
+        {
+            "period": result.period,
+            "published_at": now,
+            "package_path": str(result.path),
+            "manifest_sha256": result.manifest_sha256,
+            "snapshot_id": result.snapshot_id,
+            "is_forced": result.is_forced,
+            "decision": APPROVED,
+            "decided_by": by,
+            "decided_at": now,
+            "via": "cli",
+        },
+    )

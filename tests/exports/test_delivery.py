@@ -8,17 +8,19 @@ import email.policy
 from pathlib import Path
 
 import pytest
-from report_fixtures import free_port, make_report_data
+from report_fixtures import free_port, make_report_data, record_approval
 
 from exports import deliver
 from exports.delivery import deliver_package
 from exports.package import write_package
-from newinfra.errors import PlatformError
+from newinfra.errors import PlatformError, UserInputError
 
 
 @pytest.fixture()
 def package(settings):
-    return write_package(settings, make_report_data(), force_requested=False, make_pdf=False)
+    result = write_package(settings, make_report_data(), force_requested=False, make_pdf=False)
+    record_approval(settings, result)
+    return result
 
 
 def _mail_settings(settings, port, **kw):
@@ -55,6 +57,7 @@ def test_sends_the_package_with_a_chinese_subject(settings, package, smtp_server
 def test_forced_package_says_so_in_the_subject(settings, smtp_server):
     port, inbox, _ = smtp_server
     forced = write_package(settings, make_report_data(forced=True), force_requested=True, make_pdf=False)
+    record_approval(settings, forced)
     deliver(_mail_settings(settings, port), forced)
     msg = email.message_from_bytes(inbox.messages[0][1], policy=email.policy.default)
     assert msg["Subject"].startswith("【强制生成")
@@ -73,3 +76,21 @@ def test_unreachable_server_is_a_clear_error(settings, package):
     with pytest.raises(PlatformError) as err:
         deliver(bad, package)
     assert "邮件发送失败" in err.value.message_zh
+
+
+def test_a_package_nobody_approved_is_not_sent(settings, smtp_server):
+    """Not a draft, but no approved row for its manifest: refused, nothing reaches the server; the
+    same package once approved is sent. A later rebuild (another manifest) needs its own approval."""
+    port, inbox, _ = smtp_server
+    unsigned = write_package(settings, make_report_data(), force_requested=False, make_pdf=False)
+    with pytest.raises(UserInputError) as err:
+        deliver(_mail_settings(settings, port), unsigned)
+    assert "未经审核签发" in err.value.message_zh
+    assert inbox.messages == []
+    record_approval(settings, unsigned)
+    assert deliver(_mail_settings(settings, port), unsigned).status == "sent"
+    rebuilt = write_package(settings, make_report_data(forced=True), force_requested=True, make_pdf=False)
+    assert rebuilt.manifest_sha256 != unsigned.manifest_sha256
+    with pytest.raises(UserInputError):
+        deliver(_mail_settings(settings, port), rebuilt)
+    assert len(inbox.messages) == 1
