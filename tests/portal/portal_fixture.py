@@ -28,7 +28,9 @@ sys.path.pop(0)
 
 def _reject(con, file_id: str, row: int, column: str, value: str, reason: str) -> None:
     con.execute(
-        "insert into raw.submission_rejections values (?, '指标', ?, ?, 'E', ?, 'bad_number', ?, 'not a number')",
+        "insert into raw.submission_rejections (file_id, sheet_name, row_number, column_name, column_letter,"
+        " value_as_written, reason_code, reason_zh, reason_en)"
+        " values (?, '指标', ?, ?, 'E', ?, 'bad_number', ?, 'not a number')",
         [file_id, row, column, value, reason],
     )
 
