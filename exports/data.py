@@ -401,21 +401,28 @@ def progress_rows(con, period: str) -> list[ProgressRow]:
                 co_departments=r.get("co_department_names_zh") or "",
                 target_2022=_num(r.get("target_2022_value")),
                 target_2024=_num(r.get("target_2024_value")),
-                target_year=r.get("target_year"),
-                target_value=_num(r.get("target_value")),
-                latest_actual=_num(r.get("actual_value")),
-                as_of_period=r.get("actual_period"),
-                completion=_num(r.get("completion")),
-                time_elapsed=_num(r.get("time_elapsed")),
-                status_code=r.get("status_code") or "no_data",
-                status_label=H.status_label(r.get("status_code"), r.get("status_label_zh")),
-                status_colour=H.status_colour(r.get("status_code"), r.get("status_colour")),
+                **_target_fields(r),
                 change_since_last_month=_num(r.get("change_since_last_month")),
                 indicator_order=int(r.get("indicator_sort_order") or 0),
                 **_method_fields(r),
             )
         )
     return out
+
+
+def _target_fields(r: dict[str, Any]) -> dict[str, Any]:
+    """One target's figure and status, as the marts name them (the main table and 收官评估 alike)."""
+    return {
+        "target_year": r.get("target_year"),
+        "target_value": _num(r.get("target_value")),
+        "latest_actual": _num(r.get("actual_value")),
+        "as_of_period": r.get("actual_period"),
+        "completion": _num(r.get("completion")),
+        "time_elapsed": _num(r.get("time_elapsed")),
+        "status_code": r.get("status_code") or "no_data",
+        "status_label": H.status_label(r.get("status_code"), r.get("status_label_zh")),
+        "status_colour": H.status_colour(r.get("status_code"), r.get("status_colour")),
+    }
 
 
 def _method_fields(r: dict[str, Any]) -> dict[str, Any]:
@@ -466,15 +473,7 @@ def targets_of(con, period: str, progress: list[ProgressRow]) -> list[ProgressRo
             dataclasses.replace(
                 base,
                 task_id="",
-                target_year=r.get("target_year"),
-                target_value=_num(r.get("target_value")),
-                latest_actual=_num(r.get("actual_value")),
-                as_of_period=r.get("actual_period"),
-                completion=_num(r.get("completion")),
-                time_elapsed=_num(r.get("time_elapsed")),
-                status_code=r.get("status_code") or "no_data",
-                status_label=H.status_label(r.get("status_code"), r.get("status_label_zh")),
-                status_colour=H.status_colour(r.get("status_code"), r.get("status_colour")),
+                **_target_fields(r),
                 previous_status_code=r.get("previous_status_code"),
                 **_method_fields(r),
             )
